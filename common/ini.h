@@ -22,7 +22,7 @@ struct ini_pos {
 typedef int (*ini_handler)(const char *section, const char *key, const char *value,
 			   const struct ini_pos *pos, void *userdata);
 
-/* Syntax errors: the return is -EBADMSG and *err_line/*err_msg say where and what
+/* Syntax errors: the return is -EBADMSG and ret_err->line and ret_err->msg say where and what
  * (err_msg is static text).  Handler errors are returned unchanged. */
 struct ini_error {
 	unsigned line;

@@ -9,10 +9,13 @@ struct spawn_opts {
 	const char *chroot;	/* chroot here before exec (needs root) */
 	const char *cwd;	/* after chroot */
 	char **env;		/* NULL: inherit */
-	int stdin_fd;		/* -1: /dev/null; default 0 means inherit fd 0 */
-	int stdout_fd;		/* -1: /dev/null */
+	/* For each standard fd: 0 = inherit, -1 = /dev/null, otherwise the fd to install. */
+	int stdin_fd;
+	int stdout_fd;
 	int stderr_fd;
-	/* Run in a private mount namespace with /proc, /sys, /dev (bind) mounted inside chroot. */
+	/* Run in private mount and pid namespaces with /proc, /sys (read-only), /dev and /run
+	 * mounted inside the chroot.  The mounts vanish with the namespace, and every process
+	 * the program leaves behind is killed when it exits.  Needs root. */
 	bool api_mounts;
 };
 

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "spawn.h"
+#include "strutil.h"
+#include "tap.h"
+#include "tree.h"
+
+static char base[] = "/var/tmp/test-fileio.XXXXXX";
+
+static char *P(const char *rel)
+{
+	static char buf[4][512];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", base, rel);
+	return buf[i];
+}
+
+static void test_chase(void)
+{
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+
+	mkdir(P("root"), 0755);
+	mkdir(P("root/usr"), 0755);
+	mkdir(P("root/usr/lib"), 0755);
+	symlink("usr/lib", P("root/lib"));
+	symlink("/usr/lib", P("root/abs"));
+	symlink("/", P("root/evil"));
+	symlink("../../../../../..", P("root/usr/up"));
+
+	is_int(chase_in_root(P("root"), "/lib/x", &a), 0, "chase relative link");
+	is_str(a, P("root/usr/lib/x"), "relative link stays inside");
+	is_int(chase_in_root(P("root"), "/abs/y", &b), 0, "chase absolute link");
+	is_str(b, P("root/usr/lib/y"), "absolute link resolved at the root");
+	is_int(chase_in_root(P("root"), "/evil/etc/passwd", &c), 0, "chase link to /");
+	is_str(c, P("root/etc/passwd"), "link to / does not escape");
+	is_int(chase_in_root(P("root"), "/usr/up/etc", &d), 0, "chase .. chain");
+	is_str(d, P("root/etc"), ".. stops at the root");
+	symlink("loop", P("root/loop"));
+	_cleanup_free_ char *e = NULL;
+	is_int(chase_in_root(P("root"), "/loop", &e), -ELOOP, "symlink loop detected");
+}
+
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_ino == sb.st_ino;
+}
+
+static void test_copy_tree(void)
+{
+	struct stat st;
+	char buf[16] = "";
+	int fd;
+
+	mkdir(P("src"), 0755);
+	mkdir(P("src/d"), 0700);
+	write_file(P("src/d/f"), "hello", 0640);
+	link(P("src/d/f"), P("src/h"));
+	symlink("d/f", P("src/l"));
+	fd = open(P("src/sparse"), O_WRONLY | O_CREAT, 0644);
+	pwrite(fd, "x", 1, 64 << 20);
+	close(fd);
+	setxattr(P("src/d/f"), "user.test", "v", 1, 0);
+	mkdir(P("dst"), 0755);
+	write_file(P("dst/h"), "old", 0644); /* replaced */
+	mkdir(P("dst/keep"), 0755);	     /* merged */
+
+	is_int(copy_tree(P("src"), P("dst")), 0, "copy_tree");
+	ok(stat(P("dst/d"), &st) == 0 && (st.st_mode & 07777) == 0700, "directory mode kept");
+	ok(stat(P("dst/d/f"), &st) == 0 && (st.st_mode & 07777) == 0640, "file mode kept");
+	ok(same_file(P("dst/d/f"), P("dst/h")), "hardlink kept");
+	ok(readlink(P("dst/l"), buf, sizeof(buf)) == 3 && !memcmp(buf, "d/f", 3), "symlink kept");
+	ok(getxattr(P("dst/d/f"), "user.test", buf, sizeof(buf)) == 1, "xattr kept");
+	ok(stat(P("dst/sparse"), &st) == 0 && st.st_size == (64 << 20) + 1 &&
+		   st.st_blocks * 512 < (1 << 20),
+	   "sparse file stays sparse");
+	ok(is_dir(P("dst/keep")), "existing directory merged");
+}
+
+static void test_files(void)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	char hex[65];
+
+	is_int(write_file_atomic(P("atomic"), "abc", 3, 0600), 0, "write_file_atomic");
+	is_int(read_full_file(P("atomic"), &data, &len), 0, "read_full_file");
+	ok(len == 3 && streq(data, "abc"), "content round trip");
+	is_int(sha256_file(P("atomic"), hex), 0, "sha256_file");
+	is_str(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	       "sha256_file digest");
+	is_int(mkdir_p(P("a/b/c"), 0755), 0, "mkdir_p");
+	ok(is_dir(P("a/b/c")), "mkdir_p made the tree");
+	is_int(rm_rf(P("a")), 0, "rm_rf");
+	ok(!path_exists(P("a")), "rm_rf removed it");
+	is_int(rm_rf(P("missing")), 0, "rm_rf of a missing path is fine");
+}
+
+static void test_spawn(void)
+{
+	char *const t[] = { "true", NULL }, *const f[] = { "sh", "-c", "exit 7", NULL };
+	char *const k[] = { "sh", "-c", "kill -TERM $$", NULL };
+	char *const n[] = { "/nonexistent/program", NULL };
+	struct spawn_opts quiet = { .stderr_fd = -1 };
+
+	is_int(spawn_wait(t, NULL), 0, "spawn true");
+	is_int(spawn_wait(f, NULL), 7, "spawn exit status");
+	is_int(spawn_wait(k, NULL), 128 + SIGTERM, "spawn killed by signal");
+	is_int(spawn_wait(n, &quiet), 127, "spawn missing program");
+}
+
+int main(void)
+{
+	if (!mkdtemp(base)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_chase();
+	test_copy_tree();
+	test_files();
+	test_spawn();
+	rm_rf(base);
+	return tap_done();
+}

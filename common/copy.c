@@ -62,7 +62,7 @@ static int copy_regular(const char *src, const char *dst, const struct stat *st)
 	return copy_data(in, out, st->st_size);
 }
 
-/* Remove what is in the way at dst, unless it is a directory and we want one. */
+/* Remove what is in the way at dst, unless it is a directory and we want one: 1 then. */
 static int clear_way(const char *dst, bool want_dir)
 {
 	struct stat st;
@@ -74,8 +74,8 @@ static int clear_way(const char *dst, bool want_dir)
 	return unlink(dst) < 0 ? -errno : 0;
 }
 
-static int create_entry(const struct tree *t, const struct tree_entry *e, const char *src,
-			const char *dst, const char *dst_root)
+static int create_entry(const struct tree_entry *e, const char *src, const char *dst,
+			const char *leader)
 {
 	const struct stat *st = &e->st;
 	int r;
@@ -83,13 +83,8 @@ static int create_entry(const struct tree *t, const struct tree_entry *e, const 
 	r = clear_way(dst, S_ISDIR(st->st_mode));
 	if (r < 0)
 		return r;
-	if (e->hardlink_of >= 0) {
-		_cleanup_free_ char *leader =
-			strjoin(dst_root, "/", t->entries[e->hardlink_of].path, NULL);
-		if (!leader)
-			return -ENOMEM;
+	if (leader)
 		return link(leader, dst) < 0 ? -errno : 1; /* 1: attributes already set */
-	}
 	switch (st->st_mode & S_IFMT) {
 	case S_IFDIR:
 		return r == 1 || mkdir(dst, 0700) == 0 ? 0 : -errno;
@@ -100,6 +95,32 @@ static int create_entry(const struct tree *t, const struct tree_entry *e, const 
 	default:
 		return mknod(dst, st->st_mode & S_IFMT, st->st_rdev) < 0 ? -errno : 0;
 	}
+}
+
+/*
+ * Where entry e goes: its parent's destination plus its name; for a directory, a symlink
+ * already there is followed inside root when it leads to a directory.
+ */
+static int destination(const char *root, const char *parent_dst, const struct tree_entry *e,
+		       char **ret)
+{
+	_cleanup_free_ char *dst = strjoin(parent_dst, "/", e->name, NULL), *resolved = NULL;
+	struct stat st;
+	int r;
+
+	if (!dst)
+		return -ENOMEM;
+	if (S_ISDIR(e->st.st_mode) && lstat(dst, &st) == 0 && S_ISLNK(st.st_mode)) {
+		r = chase_in_root(root, dst + strlen(root), &resolved);
+		if (r < 0)
+			return r;
+		if (is_dir(resolved)) {
+			*ret = steal_ptr(resolved);
+			return 0;
+		}
+	}
+	*ret = steal_ptr(dst);
+	return 0;
 }
 
 static bool ignorable(int err)
@@ -135,38 +156,57 @@ static int set_times(const struct tree_entry *e, const char *dst)
 	return utimensat(AT_FDCWD, dst, ts, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
-int copy_tree(const char *src, const char *dst)
+static int copy_entries(const struct tree *t, const char *src, const char *root, char **dsts)
 {
-	struct tree *t = NULL;
-	int r;
+	int r = 0;
 
-	r = tree_scan(src, &t);
-	if (r < 0)
-		return r;
-	r = mkdir_p(dst, 0755);
-	for (size_t i = 0; r >= 0 && i < t->n_entries; i++) {
+	for (size_t i = 1; r >= 0 && i < t->n_entries; i++) {
 		const struct tree_entry *e = &t->entries[i];
 		_cleanup_free_ char *s = strjoin(src, "/", e->path, NULL);
-		_cleanup_free_ char *d = strjoin(dst, "/", e->path, NULL);
 
-		if (!s || !d) {
-			r = -ENOMEM;
-			break;
-		}
-		r = i == 0 ? 0 : create_entry(t, e, s, d, dst);
+		if (!s)
+			return -ENOMEM;
+		r = destination(root, dsts[e->parent], e, &dsts[i]);
+		if (r >= 0)
+			r = create_entry(e, s, dsts[i],
+					 e->hardlink_of >= 0 ? dsts[e->hardlink_of] : NULL);
 		if (r == 0)
-			r = apply_attrs(e, d);
+			r = apply_attrs(e, dsts[i]);
 		if (r >= 0 && !S_ISDIR(e->st.st_mode))
-			r = set_times(e, d);
+			r = set_times(e, dsts[i]);
+		if (r < 0)
+			return r;
 	}
-	/* Directory times last, children first, so creating entries does not bump them. */
-	for (size_t i = t->n_entries; r >= 0 && i-- > 0;) {
-		const struct tree_entry *e = &t->entries[i];
-		if (!S_ISDIR(e->st.st_mode))
-			continue;
-		_cleanup_free_ char *d = strjoin(dst, "/", e->path, NULL);
-		r = d ? set_times(e, d) : -ENOMEM;
-	}
+	return 0;
+}
+
+int copy_tree(const char *src, const char *root, const char *target)
+{
+	struct tree *t = NULL;
+	char **dsts = NULL;
+	int r;
+
+	r = mkdir_p(root, 0755);
+	if (r >= 0)
+		r = tree_scan(src, &t);
+	if (r < 0)
+		return r;
+	dsts = calloc(t->n_entries, sizeof(char *));
+	r = dsts ? chase_in_root(root, target, &dsts[0]) : -ENOMEM;
+	if (r >= 0)
+		r = mkdir_p(dsts[0], 0755);
+	if (r >= 0)
+		r = apply_attrs(&t->entries[0], dsts[0]);
+	if (r >= 0)
+		r = copy_entries(t, src, root, dsts);
+	/* Directory modes and times last, children first, so creating entries does not bump
+	 * them and read-only directories can be filled. */
+	for (size_t i = t->n_entries; r >= 0 && i-- > 0;)
+		if (S_ISDIR(t->entries[i].st.st_mode))
+			r = set_times(&t->entries[i], dsts[i]);
+	for (size_t i = 0; dsts && i < t->n_entries; i++)
+		free(dsts[i]);
+	free(dsts);
 	tree_free(t);
 	return r;
 }

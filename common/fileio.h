@@ -18,11 +18,15 @@ bool is_dir(const char *path);
  * Returns a newly allocated "root/..." host path. */
 int chase_in_root(const char *root, const char *path, char **ret);
 /*
- * Copy a tree (src directory contents) onto dst, preserving type, mode, owner, timestamps,
- * xattrs and hardlinks (within the copy); existing files in dst are replaced, existing
- * directories merged.  Like "cp -a src/. dst/".
+ * Copy a tree (the contents of directory src) into the tree at root, at target (a path inside
+ * root, "/" for the top), preserving type, mode, owner, timestamps, xattrs and hardlinks (within
+ * the copy).  Like "cp -a src/. root/target/", except that symlinks already in the destination
+ * are resolved inside root: where src has a directory and root has a symlink to a directory
+ * (lib -> usr/lib in a merged-/usr tree), the copy merges into the symlink's target instead of
+ * replacing the link.  Other existing files are replaced, existing directories merged.  root
+ * is created if missing.
  */
-int copy_tree(const char *src, const char *dst);
+int copy_tree(const char *src, const char *root, const char *target);
 /* sha256 of a file, lowercase hex (65 bytes incl. NUL). */
 int sha256_file(const char *path, char hex[65]);
 void sha256_buffer(const void *data, size_t len, char hex[65]);

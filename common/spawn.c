@@ -64,6 +64,8 @@ static void setup_fd(int want, int target)
 		fcntl(target, F_SETFD, 0);
 }
 
+static const char *const api_dirs[] = { "proc", "sys", "dev", "run" };
+
 struct api_mount {
 	const char *what, *where, *type;
 	unsigned long flags;
@@ -73,7 +75,7 @@ struct api_mount {
 /* Runs in the child, inside the new mount namespace, before chroot. */
 static int mount_api_filesystems(const char *root)
 {
-	static const struct api_mount mounts[] = {
+	static const struct api_mount mounts[ELEMENTSOF(api_dirs)] = {
 		{ "proc", "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
 		{ "sysfs", "sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, NULL },
 		{ "/dev", "dev", NULL, MS_BIND | MS_REC, NULL },
@@ -100,15 +102,16 @@ _noreturn_ static void exec_child(char *const argv[], const struct spawn_opts *o
 	setup_fd(o->stdout_fd, STDOUT_FILENO);
 	setup_fd(o->stderr_fd, STDERR_FILENO);
 	if (o->chroot && (chroot(o->chroot) < 0 || chdir("/") < 0)) {
-		fprintf(stderr, "cannot chroot to '%s': %m\n", o->chroot);
+		fprintf(stderr, "%s: cannot chroot to '%s': %m\n", program_invocation_short_name, o->chroot);
 		_exit(127);
 	}
 	if (o->cwd && chdir(o->cwd) < 0) {
-		fprintf(stderr, "cannot change directory to '%s': %m\n", o->cwd);
+		fprintf(stderr, "%s: cannot change directory to '%s': %m\n",
+			program_invocation_short_name, o->cwd);
 		_exit(127);
 	}
 	execvpe(argv[0], argv, o->env ? o->env : environ);
-	fprintf(stderr, "cannot execute '%s': %m\n", argv[0]);
+	fprintf(stderr, "%s: cannot execute '%s': %m\n", program_invocation_short_name, argv[0]);
 	_exit(127);
 }
 
@@ -119,7 +122,7 @@ _noreturn_ static void namespaced_child(char *const argv[], const struct spawn_o
 	int r;
 
 	if (unshare(CLONE_NEWNS | CLONE_NEWPID) < 0) {
-		fprintf(stderr, "cannot create namespaces: %m\n");
+		fprintf(stderr, "%s: cannot create namespaces: %m\n", program_invocation_short_name);
 		_exit(127);
 	}
 	pid = fork();
@@ -129,8 +132,8 @@ _noreturn_ static void namespaced_child(char *const argv[], const struct spawn_o
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		r = mount_api_filesystems(o->chroot);
 		if (r < 0) {
-			fprintf(stderr, "cannot mount API filesystems in '%s': %s\n", o->chroot,
-				strerror(-r));
+			fprintf(stderr, "%s: cannot mount API filesystems in '%s': %s\n",
+				program_invocation_short_name, o->chroot, strerror(-r));
 			_exit(127);
 		}
 		exec_child(argv, o);
@@ -139,14 +142,41 @@ _noreturn_ static void namespaced_child(char *const argv[], const struct spawn_o
 	_exit(r < 0 ? 127 : r);
 }
 
+/* Mount points the tree lacked are created for the run and removed afterwards. */
+static unsigned missing_api_dirs(const char *root)
+{
+	unsigned mask = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
+		_cleanup_free_ char *p = strjoin(root, "/", api_dirs[i], NULL);
+		if (p && access(p, F_OK) < 0)
+			mask |= 1U << i;
+	}
+	return mask;
+}
+
+static void remove_api_dirs(const char *root, unsigned mask)
+{
+	for (size_t i = 0; i < ELEMENTSOF(api_dirs); i++) {
+		_cleanup_free_ char *p = (mask & (1U << i)) ? strjoin(root, "/", api_dirs[i], NULL)
+							    : NULL;
+		if (p)
+			(void)rmdir(p);
+	}
+}
+
 int spawn_wait(char *const argv[], const struct spawn_opts *opts)
 {
 	static const struct spawn_opts none = {};
 	const struct spawn_opts *o = opts ? opts : &none;
+	unsigned created = 0;
 	pid_t pid;
+	int r;
 
 	if (o->api_mounts && !o->chroot)
 		return -EINVAL;
+	if (o->api_mounts)
+		created = missing_api_dirs(o->chroot);
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -158,5 +188,7 @@ int spawn_wait(char *const argv[], const struct spawn_opts *opts)
 			namespaced_child(argv, o);
 		exec_child(argv, o);
 	}
-	return wait_child(pid);
+	r = wait_child(pid);
+	remove_api_dirs(o->chroot, created);
+	return r;
 }

@@ -77,7 +77,7 @@ static void test_copy_tree(void)
 	write_file(P("dst/h"), "old", 0644); /* replaced */
 	mkdir(P("dst/keep"), 0755);	     /* merged */
 
-	is_int(copy_tree(P("src"), P("dst")), 0, "copy_tree");
+	is_int(copy_tree(P("src"), P("dst"), "/"), 0, "copy_tree");
 	ok(stat(P("dst/d"), &st) == 0 && (st.st_mode & 07777) == 0700, "directory mode kept");
 	ok(stat(P("dst/d/f"), &st) == 0 && (st.st_mode & 07777) == 0640, "file mode kept");
 	ok(same_file(P("dst/d/f"), P("dst/h")), "hardlink kept");
@@ -87,6 +87,24 @@ static void test_copy_tree(void)
 		   st.st_blocks * 512 < (1 << 20),
 	   "sparse file stays sparse");
 	ok(is_dir(P("dst/keep")), "existing directory merged");
+
+	/* A merged-/usr destination: src's lib/ goes through dst's lib -> usr/lib. */
+	mkdir(P("src2"), 0755);
+	mkdir(P("src2/lib"), 0755);
+	write_file(P("src2/lib/libx.so"), "x", 0644);
+	mkdir(P("src2/etc"), 0755);
+	write_file(P("src2/etc/conf"), "c", 0644);
+	mkdir(P("merged"), 0755);
+	mkdir(P("merged/usr"), 0755);
+	mkdir(P("merged/usr/lib"), 0755);
+	symlink("usr/lib", P("merged/lib"));
+	symlink("/usr/lib", P("merged/etc")); /* absolute: resolved inside the root */
+	is_int(copy_tree(P("src2"), P("merged"), "/"), 0, "copy_tree onto a merged-/usr tree");
+	ok(lstat(P("merged/lib"), &st) == 0 && S_ISLNK(st.st_mode), "lib symlink kept");
+	ok(path_exists(P("merged/usr/lib/libx.so")), "file landed behind the symlink");
+	ok(path_exists(P("merged/usr/lib/conf")), "absolute symlink followed inside the root");
+	is_int(copy_tree(P("src2"), P("merged"), "/opt/sub"), 0, "copy_tree to a target");
+	ok(path_exists(P("merged/opt/sub/etc/conf")), "target directory created");
 }
 
 static void test_files(void)

@@ -39,7 +39,7 @@ static int output_directory_write(const struct output_params *p)
 }
 
 const struct output_ops output_directory_ops = {
-	.name = "directory",
-	.needs_scan = false,
-	.write = output_directory_write,
+    .name = "directory",
+    .needs_scan = false,
+    .write = output_directory_write,
 };

@@ -64,6 +64,7 @@ struct recipe {
 
 	/* [Content] */
 	char *password;			/* plain, or "hashed:$y$..." */
+	int password_is_hashed;		/* -1 unset; legacy [Validation] PasswordIsHashed= */
 	char *hostname;
 	char *timezone;
 	char *locale;
@@ -99,7 +100,12 @@ int recipe_validate(struct recipe *r, char *err, size_t errlen);
 
 /* The effective recipe as INI text (what "mkimg summary" prints). malloc'd. */
 char *recipe_format(const struct recipe *r);
+/* Same, and with origins a "# FILE:LINE" comment (or "# default") above every key. */
+char *recipe_format_full(const struct recipe *r, bool origins);
 
 const char *distribution_to_string(enum distribution d);
 const char *format_to_string(enum output_format f);
+const char *compression_to_string(enum compression c);	/* "no", "gz", "xz", "zstd" */
+/* The build host's architecture in Debian spelling (amd64, arm64, ...), NULL if unknown. */
+const char *recipe_host_architecture(void);
 const struct recipe_origin *recipe_origin_of(const struct recipe *r, const char *key);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bootstrap.h"
 #include "build.h"
 #include "log.h"
 #include "verbs.h"
@@ -53,7 +54,7 @@ static int supervise(pid_t pid)
 				  strsignal(WTERMSIG(status)));
 			return EXIT_STEP_FAILED;
 		}
-		log_error("interrupted by %s, removing partial output", strsignal(sig));
+		log_error("interrupted by SIG%s, removing partial output", sigabbrev_np(sig));
 		kill(pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -61,8 +62,33 @@ static int supervise(pid_t pid)
 	}
 }
 
+/* What installing packages needs, checked before anything is created.  Exit code. */
+static int check_bootstrap(const struct mkimg_args *a, const struct recipe *r, char **ret_lock)
+{
+	*ret_lock = NULL;
+	if (r->distribution == DISTRO_NONE) {
+		if (a->locked) {
+			log_error("--locked: Distribution=none installs no packages, there is "
+				  "nothing to lock");
+			return EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (!bootstrap_supported(r->distribution))
+		return EXIT_USAGE;
+	if (geteuid() != 0) {
+		log_error("Distribution=%s: installing packages runs the image's own dpkg in a "
+			  "chroot, which needs root", distribution_to_string(r->distribution));
+		return EXIT_HOST;
+	}
+	if (a->locked && !(*ret_lock = bootstrap_lock_path(r)))
+		return log_error_errno(-ENOMEM, "cannot start the build"), EXIT_STEP_FAILED;
+	return 0;
+}
+
 int verb_build(const struct mkimg_args *a)
 {
+	_cleanup_free_ char *lock = NULL;
 	struct recipe *r = NULL;
 	struct build b;
 	sigset_t block, old;
@@ -72,14 +98,17 @@ int verb_build(const struct mkimg_args *a)
 	code = load_recipe(a, &r);
 	if (code != 0)
 		return code;
-	if (r->distribution != DISTRO_NONE) {
-		log_error("Distribution=%s: building from packages is not available yet; "
-			  "use Distribution=none with BaseTrees=",
-			  distribution_to_string(r->distribution));
+	code = check_bootstrap(a, r, &lock);
+	if (code != 0) {
 		recipe_free(r);
-		return EXIT_USAGE;
+		return code;
 	}
 
+	/* An ignored signal never becomes pending, so sigwaitinfo() would not see it: a shell
+	 * starts background jobs with SIGINT ignored, yet "kill -INT" must still stop the build.
+	 * An ignored SIGHUP (nohup) is respected. */
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGINT);
@@ -87,13 +116,21 @@ int verb_build(const struct mkimg_args *a)
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, &old);
 
+	/* Orphans of the worker (a post-installation script's children) come back to us, so we
+	 * can wait for all of them to be gone before removing the workspace. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	code = build_prepare(&b, r, a->workspace_dir, a->force);
+	b.cache_dir = a->cache_dir;
+	b.lock_path = lock;
+	b.offline = a->offline;
 	if (code == 0) {
 		pid = fork();
 		if (pid == 0)
 			worker(&b, &old);
 		if (pid > 0) {
 			code = supervise(pid);
+			while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+				;
 		} else {
 			log_error_errno(-errno, "cannot start the build");
 			code = EXIT_STEP_FAILED;

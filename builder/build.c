@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "bootstrap.h"
 #include "build.h"
 #include "content.h"
 #include "fileio.h"
@@ -236,10 +237,11 @@ static int write_output(struct build *b)
 
 	if (b->ops->needs_scan) {
 		p = progress_begin("scan", "entries", 0);
-		r = tree_scan(b->root, &t);
+		r = tree_scan(b->params.tree_root, &t);
 		progress_end(p);
 		if (r < 0)
-			return log_error_errno(r, "cannot read the image tree '%s'", b->root);
+			return log_error_errno(r, "cannot read the image tree '%s'",
+					       b->params.tree_root);
 		log_debug("tree: %zu entries, %" PRIu64 " inodes, %s in regular files", t->n_entries,
 			  t->n_inodes, format_size(sz, sizeof(sz), t->total_bytes));
 	}
@@ -290,24 +292,102 @@ static int commit(struct build *b)
 	return r;
 }
 
+/*
+ * Like mkosi: base trees first, packages installed on top, then the content steps; the
+ * package set is resolved before anything is copied, so a recipe error fails fast.
+ */
+static int build_tree(struct build *b, struct bootstrap *boot)
+{
+	const struct recipe *rc = b->recipe;
+	int r;
+
+	if (boot) {
+		r = bootstrap_resolve(boot);
+		if (r < 0)
+			return bootstrap_exit_code(r);
+	}
+	r = content_base_trees(rc, b->root);
+	if (r < 0)
+		return content_exit_code(r);
+	if (boot) {
+		r = bootstrap_install(boot);
+		if (r < 0)
+			return bootstrap_exit_code(r);
+	}
+	r = content_apply(rc, b->root);
+	if (r < 0)
+		return content_exit_code(r);
+	if (boot) {
+		r = bootstrap_finish(boot);
+		if (r < 0)
+			return bootstrap_exit_code(r);
+	}
+	return 0;
+}
+
+static int fill_tree(struct build *b, struct manifest_info *info)
+{
+	struct bootstrap_params bp = { .recipe = b->recipe, .root = b->root,
+				       .workdir = b->workspace, .cache_dir = b->cache_dir,
+				       .lock_path = b->lock_path, .offline = b->offline };
+	struct bootstrap *boot = NULL;
+	int r;
+
+	if (b->recipe->distribution != DISTRO_NONE) {
+		r = bootstrap_new(&bp, &boot);
+		if (r < 0)
+			return bootstrap_exit_code(r);
+		bootstrap_tree_in_memory(b->root);
+	}
+	r = build_tree(b, boot);
+	/* Read what the tree says about itself before a writer may move it away. */
+	if (r == 0 && manifest_collect(b->root, info) < 0) {
+		log_error("cannot read the package database of the tree");
+		r = EXIT_STEP_FAILED;
+	}
+	if (r == 0 && boot)
+		bootstrap_annotate_manifest(boot, info);
+	bootstrap_free(boot);
+	return r;
+}
+
+/*
+ * A recipe that only turns one existing directory into an image changes nothing in it, so the
+ * writers can read that directory in place instead of a copy in the workspace.  (A directory
+ * output is made by moving the workspace tree, so it always takes the copy.)
+ */
+static const char *tree_in_place(const struct recipe *r, const struct output_ops *ops)
+{
+	if (r->distribution != DISTRO_NONE || ops == &output_directory_ops ||
+	    strv_length(r->base_trees) != 1 || !is_dir(r->base_trees[0]))
+		return NULL;
+	if (strv_length(r->extra_trees) || strv_length(r->enable_units) || r->hostname ||
+	    r->password || r->timezone || r->locale || r->postinst_script)
+		return NULL;
+	return r->base_trees[0];
+}
+
 int build_run(struct build *b)
 {
 	const struct recipe *rc = b->recipe;
 	struct manifest_info info = {};
+	const char *in_place = tree_in_place(rc, b->ops);
 	int r;
 
 	log_info("building %s '%s' (seed %s)", b->ops->name, b->output, b->seed_str);
-	r = content_base_trees(rc, b->root);
-	if (r < 0)
-		return content_exit_code(r);
-	r = content_apply(rc, b->root);
-	if (r < 0)
-		return content_exit_code(r);
-	/* Read what the tree says about itself before a writer may move it away. */
-	r = manifest_collect(b->root, &info);
-	if (r < 0)
-		return log_error_errno(r, "cannot read the package database of the tree"),
-		       EXIT_STEP_FAILED;
+	if (in_place) {
+		log_debug("reading '%s' in place: the recipe changes nothing in it", in_place);
+		b->params.tree_root = in_place;
+		r = manifest_collect(in_place, &info) < 0 ? EXIT_STEP_FAILED : 0;
+		if (r)
+			log_error("cannot read the package database of '%s'", in_place);
+	} else {
+		r = fill_tree(b, &info);
+	}
+	if (r != 0) {
+		manifest_info_done(&info);
+		return r;
+	}
 	r = write_output(b);
 	if (r < 0) {
 		manifest_info_done(&info);

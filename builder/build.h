@@ -26,6 +26,11 @@ struct build {
 	char *tmp_manifest;
 	int lock_fd;		/* flock on the workspace: held while the build runs */
 
+	/* Package bootstrap (Distribution= other than none), set after build_prepare(). */
+	const char *cache_dir;
+	const char *lock_path;	/* --locked: RECIPE.lock */
+	bool offline;
+
 	struct output_params params;
 	char seed_str[37];
 };

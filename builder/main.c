@@ -26,6 +26,8 @@ enum {
 	OPT_JSON,
 	OPT_VERSION,
 	OPT_ALL,
+	OPT_OFFLINE,
+	OPT_LOCKED,
 };
 
 static const struct option options[] = {
@@ -46,6 +48,8 @@ static const struct option options[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "locked", no_argument, NULL, OPT_LOCKED },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{},
@@ -55,6 +59,7 @@ static void help(void)
 {
 	printf("Usage: mkimg [OPTIONS] [build] [RECIPE]\n"
 	       "       mkimg summary [RECIPE]\n"
+	       "       mkimg lock [RECIPE]\n"
 	       "       mkimg clean [--all]\n"
 	       "\n"
 	       "Build a Linux system image from a recipe (mkosi-compatible INI).\n"
@@ -72,6 +77,8 @@ static void help(void)
 	       "      --seed UUID          seed for all UUIDs (reproducible builds)\n"
 	       "      --cache-dir DIR      cache directory (default /var/cache/mkimg)\n"
 	       "      --workspace-dir DIR  where the build tree lives (default /var/tmp)\n"
+	       "      --locked             install exactly RECIPE.lock (see mkimg lock)\n"
+	       "      --offline            use only the cache, download nothing\n"
 	       "      --force              replace an existing output\n"
 	       "      --all                clean: also remove the cache\n"
 	       "  -q, --quiet              only errors\n"
@@ -110,6 +117,8 @@ static int parse_argv(int argc, char **argv)
 		case 'v': log_set_level(LOG_LVL_DEBUG); break;
 		case OPT_JSON: arg_json = true; break;
 		case OPT_ALL: arg.all = true; break;
+		case OPT_OFFLINE: arg.offline = true; break;
+		case OPT_LOCKED: arg.locked = true; break;
 		case 'h': help(); return 0;
 		case OPT_VERSION: printf("mkimg %s\n", PACKAGE_VERSION); return 0;
 		default: return -EINVAL; /* getopt printed why */
@@ -127,6 +136,7 @@ int main(int argc, char **argv)
 		{ "build", verb_build },
 		{ "summary", verb_summary },
 		{ "clean", verb_clean },
+		{ "lock", verb_lock },
 	};
 	int (*run)(const struct mkimg_args *a) = verb_build;
 	int r;
@@ -143,10 +153,6 @@ int main(int argc, char **argv)
 			optind++;
 			break;
 		}
-	if (optind < argc && streq(argv[optind], "lock")) {
-		log_error("'mkimg lock' is not available yet: it comes with the package bootstraps");
-		return EXIT_USAGE;
-	}
 	if (optind < argc)
 		arg.recipe = argv[optind++];
 	if (optind < argc) {

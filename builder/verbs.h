@@ -29,6 +29,8 @@ struct mkimg_args {
 	const char *workspace_dir;
 	bool force;
 	bool all;			/* clean --all */
+	bool offline;			/* use only the cache */
+	bool locked;			/* install exactly RECIPE.lock */
 };
 
 /* Find, load, override from argv and validate the recipe.  Logs; returns an exit code. */
@@ -37,3 +39,4 @@ int load_recipe(const struct mkimg_args *a, struct recipe **ret);
 int verb_build(const struct mkimg_args *a);
 int verb_summary(const struct mkimg_args *a);
 int verb_clean(const struct mkimg_args *a);
+int verb_lock(const struct mkimg_args *a);

@@ -17,6 +17,7 @@ struct ini_state {
 	char *value;
 	size_t value_len;
 	unsigned key_line;
+	unsigned section_line;
 	struct ini_error *err;
 };
 
@@ -31,7 +32,7 @@ static int syntax_error(struct ini_state *s, unsigned line, const char *msg)
 
 static int flush_pending(struct ini_state *s)
 {
-	struct ini_pos pos = { .file = s->file, .line = s->key_line };
+	struct ini_pos pos = { .file = s->file, .line = s->key_line, .section_line = s->section_line };
 	int r;
 
 	if (!s->key)
@@ -76,6 +77,7 @@ static int parse_section(struct ini_state *s, char *l, unsigned line)
 	if (r < 0)
 		return r;
 	free(s->section);
+	s->section_line = line;
 	s->section = strdup(l);
 	return s->section ? 0 : -ENOMEM;
 }

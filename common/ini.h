@@ -15,6 +15,8 @@
 struct ini_pos {
 	const char *file;
 	unsigned line;
+	unsigned section_line; /* the line of the "[Section]" header above: tells repeated
+				* sections of the same name apart */
 };
 
 /* Called once per assignment, after its continuation lines are collected.  A negative return

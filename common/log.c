@@ -131,8 +131,9 @@ struct progress {
 	char *phase;
 	char *unit;
 	uint64_t total, done;
+	uint64_t bytes, total_bytes; /* with has_bytes: progress_update_bytes() */
 	struct timespec start, last;
-	bool tty;
+	bool tty, has_bytes;
 };
 
 static double elapsed(const struct timespec *a, const struct timespec *b)
@@ -157,13 +158,25 @@ struct progress *progress_begin(const char *phase, const char *unit, uint64_t to
 	return p;
 }
 
+static void progress_format_bytes(struct progress *p, double secs, char *line, size_t len)
+{
+	const double mib = 1024.0 * 1024.0;
+	double rate = secs > 0 ? (double)p->bytes / secs / mib : 0;
+
+	snprintf(line, len, "%s %" PRIu64 "/%" PRIu64 " %s  %.1f/%.1f MiB  %.1f MiB/s", p->phase,
+		 p->done, p->total, p->unit, (double)p->bytes / mib, (double)p->total_bytes / mib,
+		 rate);
+}
+
 static void progress_render(struct progress *p, const struct timespec *now)
 {
 	double secs = elapsed(&p->start, now);
 	double rate = secs > 0 ? (double)p->done / secs : 0;
 	char line[256];
 
-	if (p->total)
+	if (p->has_bytes)
+		progress_format_bytes(p, secs, line, sizeof(line));
+	else if (p->total)
 		snprintf(line, sizeof(line), "%s %" PRIu64 "/%" PRIu64 " %s  %.0f %s/s", p->phase,
 			 p->done, p->total, p->unit, rate, p->unit);
 	else
@@ -174,8 +187,12 @@ static void progress_render(struct progress *p, const struct timespec *now)
 		progress_active = true;
 	} else if (log_json) {
 		printf("{\"type\":\"progress\",\"phase\":\"%s\",\"done\":%" PRIu64
-		       ",\"total\":%" PRIu64 ",\"unit\":\"%s\"}\n",
+		       ",\"total\":%" PRIu64 ",\"unit\":\"%s\"",
 		       p->phase, p->done, p->total, p->unit);
+		if (p->has_bytes)
+			printf(",\"bytes\":%" PRIu64 ",\"total_bytes\":%" PRIu64, p->bytes,
+			       p->total_bytes);
+		printf("}\n");
 		fflush(stdout);
 	}
 }
@@ -194,6 +211,36 @@ void progress_update(struct progress *p, uint64_t done)
 	progress_render(p, &now);
 }
 
+void progress_update_bytes(struct progress *p, uint64_t done, uint64_t total, uint64_t bytes,
+			   uint64_t total_bytes)
+{
+	if (!p)
+		return;
+	p->has_bytes = true;
+	p->total = total;
+	p->bytes = bytes;
+	p->total_bytes = total_bytes;
+	progress_update(p, done);
+}
+
+static void progress_free(struct progress *p)
+{
+	free(p->phase);
+	free(p->unit);
+	free(p);
+}
+
+void progress_abort(struct progress *p)
+{
+	if (!p)
+		return;
+	if (p->tty && progress_active) {
+		fputc('\n', stderr); /* keep the last state visible above the error */
+		progress_active = false;
+	}
+	progress_free(p);
+}
+
 void progress_end(struct progress *p)
 {
 	struct timespec now;
@@ -209,7 +256,5 @@ void progress_end(struct progress *p)
 	} else if (!log_json) {
 		log_info("%s done (%.1fs)", p->phase, elapsed(&p->start, &now));
 	}
-	free(p->phase);
-	free(p->unit);
-	free(p);
+	progress_free(p);
 }

@@ -51,4 +51,12 @@ void log_json_event(const char *type, ...) __attribute__((sentinel));
 struct progress;
 struct progress *progress_begin(const char *phase, const char *unit, uint64_t total);
 void progress_update(struct progress *p, uint64_t done);
+/*
+ * Counts plus bytes, for downloads: "fetch 87/143 packages  41.2/63.0 MiB  12.4 MiB/s" (the
+ * rate is of bytes).  total and total_bytes may grow while the phase runs.
+ */
+void progress_update_bytes(struct progress *p, uint64_t done, uint64_t total, uint64_t bytes,
+			   uint64_t total_bytes);
 void progress_end(struct progress *p);
+/* Ends a phase that failed: no "done" line (the error is logged by the caller). */
+void progress_abort(struct progress *p);

@@ -115,7 +115,26 @@ _noreturn_ static void exec_child(char *const argv[], const struct spawn_opts *o
 	_exit(127);
 }
 
-/* The intermediate child: new mount + pid namespaces, then the program as pid 1 there. */
+/*
+ * Pid 1 of the new pid namespace: stays outside the chroot (so the program's /proc/1/root is
+ * not its own root and Debian's ischroot(1) knows it runs in a chroot, as maintainer scripts
+ * expect), reaps orphans, and exits with the program's status, which kills the rest.
+ */
+_noreturn_ static void namespace_init(pid_t pid)
+{
+	int status;
+	pid_t w;
+
+	for (;;) {
+		w = waitpid(-1, &status, 0);
+		if (w == pid)
+			_exit(status_to_code(status));
+		if (w < 0 && errno != EINTR)
+			_exit(127);
+	}
+}
+
+/* The intermediate child: new mount + pid namespaces, a minimal init, then the program. */
 _noreturn_ static void namespaced_child(char *const argv[], const struct spawn_opts *o)
 {
 	pid_t pid;
@@ -136,7 +155,12 @@ _noreturn_ static void namespaced_child(char *const argv[], const struct spawn_o
 				program_invocation_short_name, o->chroot, strerror(-r));
 			_exit(127);
 		}
-		exec_child(argv, o);
+		pid = fork();
+		if (pid < 0)
+			_exit(127);
+		if (pid == 0)
+			exec_child(argv, o);
+		namespace_init(pid);
 	}
 	r = wait_child(pid);
 	_exit(r < 0 ? 127 : r);

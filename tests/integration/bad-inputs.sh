@@ -42,9 +42,9 @@ fails "missing Distribution=" 2 "Distribution" mk build "$T/nodistro.recipe"
 fails "missing recipe file" 2 "nonexistent.recipe" mk build "$T/nonexistent.recipe"
 fails "unknown option" 2 "unrecognized option" mk --frobnicate "$r"
 fails "stray argument" 2 "unexpected argument" mk build "$r" extra
-printf '[Distribution]\nDistribution=centos\nRelease=7\n[Output]\nFormat=tar\nOutput=%s\n' \
+printf '[Distribution]\nDistribution=rocky\nRelease=9\n[Output]\nFormat=tar\nOutput=%s\n' \
 	"$T/out/c.tar" >"$T/centos.recipe"
-fails "rpm bootstrap not available yet" 2 "not available yet" mk build "$T/centos.recipe"
+fails "Rocky Linux bootstrap not available yet" 2 "not available yet" mk build "$T/centos.recipe"
 r=$(recipe epoch "Format=tar" "Output=$T/out/e.tar")
 fails "bad SOURCE_DATE_EPOCH" 2 "SOURCE_DATE_EPOCH" env SOURCE_DATE_EPOCH=yesterday "$MKIMG" \
 	--workspace-dir "$ws" build "$r"

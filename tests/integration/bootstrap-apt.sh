@@ -1,0 +1,157 @@
+#!/bin/bash
+# Debian bootstrap against a hermetic, signed repository: the host's own essential packages
+# packed back into .debs (tests/lib-hostdebs.sh) plus small test packages with Essential:,
+# Priority:, Pre-Depends:, Recommends:, maintainer scripts and two components.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-aptrepo.sh"
+. "$top_srcdir/tests/lib-hostdebs.sh"
+
+need_root
+aptrepo_need
+need_cmd dpkg-query chroot
+
+REPO=$T/repo
+CACHE=$T/cache
+mark='mkdir -p /var/lib/mkimg-test; echo configured >/var/lib/mkimg-test/$DPKG_MAINTSCRIPT_PACKAGE'
+
+make_repo() {
+	hostdebs_build "$REPO/pool/main" || return 1
+	aptrepo_deb "$REPO" t-ess 1.0 Essential=yes Priority=required Depends=t-esslib \
+		--postinst="$mark" >/dev/null &&
+	aptrepo_deb "$REPO" t-esslib 1.0 --postinst="$mark" >/dev/null &&
+	aptrepo_deb "$REPO" t-req 1.0 Priority=required >/dev/null &&
+	aptrepo_deb "$REPO" t-pre 1.0 >/dev/null &&
+	aptrepo_deb "$REPO" t-lib 1.0 Pre-Depends=t-pre --postinst="$mark" >/dev/null &&
+	aptrepo_deb "$REPO" t-hello 1.0 Depends="t-lib, t-ver (>= 2)" Recommends=t-extra \
+		--postinst="$mark" >/dev/null &&
+	aptrepo_deb "$REPO" t-extra 1.0 >/dev/null &&
+	aptrepo_deb "$REPO" t-ver 1.0 >/dev/null &&
+	aptrepo_deb "$REPO" t-ver 2.0 >/dev/null &&
+	aptrepo_deb "$REPO" t-broken 1.0 Depends=t-missing >/dev/null &&
+	aptrepo_deb "$REPO" t-contrib 1.0 --component=contrib >/dev/null &&
+	aptrepo_key "$T/key" &&
+	aptrepo_publish "$REPO" "$T/key" --suite=bookworm
+}
+
+recipe() {	# recipe FILE FORMAT OUTPUT [KEY=VALUE lines for [Packages]...]
+	local f=$1 fmt=$2 out=$3
+	shift 3
+	{
+		printf '[Distribution]\nDistribution=debian\nRelease=bookworm\n'
+		printf 'Mirror=file://%s\nRepositoryKey=%s\nRepositories=main contrib\n' \
+			"$REPO" "$T/key/keyring.gpg"
+		printf '[Output]\nFormat=%s\nOutput=%s\n[Packages]\n' "$fmt" "$out"
+		printf '%s\n' "$@"
+	} >"$f"
+}
+
+status_of() {	# status_of ROOT PACKAGE
+	chroot "$1" dpkg-query -W -f '${Status}' "$2" 2>/dev/null
+}
+
+all_installed() {	# all_installed ROOT: every package "install ok installed", audit silent
+	local bad
+	bad=$(chroot "$1" dpkg-query -W -f '${Package} ${Status}\n' | grep -v ' install ok installed$')
+	[ -z "$bad" ] || { echo "not installed: $bad"; return 1; }
+	[ -z "$(chroot "$1" dpkg --audit)" ]
+}
+
+check_good() {	# check_good ROOT MANIFEST
+	local r=$1
+	all_installed "$r" &&
+	for p in dpkg coreutils t-ess t-esslib t-req t-pre t-lib t-hello t-contrib; do
+		[ "$(status_of "$r" $p)" = "install ok installed" ] || { echo "$p missing"; return 1; }
+	done &&
+	[ "$(chroot "$r" dpkg-query -W -f '${Version}' t-ver)" = 2.0 ] &&
+	[ "$(status_of "$r" t-extra)" != "install ok installed" ] &&
+	for p in t-ess t-esslib t-lib t-hello; do
+		[ -e "$r/var/lib/mkimg-test/$p" ] || { echo "postinst of $p did not run"; return 1; }
+	done &&
+	[ "$(readlink "$r/bin")" = usr/bin ] && [ -x "$r/usr/bin/ls" ] &&
+	[ ! -e "$r/usr/sbin/policy-rc.d" ] &&
+	grep -qx "deb file://$REPO bookworm main contrib" "$r/etc/apt/sources.list" &&
+	[ -z "$(ls "$r/var/cache/apt/archives/"*.deb 2>/dev/null)" ] &&
+	[ -z "$(find "$r/usr/share/man" -type f 2>/dev/null)" ] &&
+	[ -e "$r/usr/share/doc/coreutils/copyright" ] &&
+	grep -q '"name": "t-hello", "version": "1.0", "arch": "all", "sha256": "[0-9a-f]\{64\}"' "$2"
+}
+
+make_repo || { echo "Bail out! cannot build the test repository"; exit 1; }
+OUT=$T/out
+mkdir -p "$OUT"
+
+recipe "$T/good.recipe" directory "$OUT/good" Packages=t-hello Packages=t-contrib WithDocs=no
+ok "build from a signed repository" "$MKIMG" --cache-dir "$CACHE" "$T/good.recipe"
+ok "all installed and configured, postinsts ran, Recommends left out, highest version" \
+	check_good "$OUT/good" "$OUT/good.manifest.json"
+
+recipe "$T/rec.recipe" directory "$OUT/rec" Packages=t-hello WithRecommends=yes
+ok "WithRecommends=yes installs Recommends" "$MKIMG" --cache-dir "$CACHE" "$T/rec.recipe"
+ok "the recommended package is installed" \
+	test "$(status_of "$OUT/rec" t-extra)" = "install ok installed"
+
+recipe "$T/missing.recipe" directory "$OUT/missing" Packages=t-hello Packages=t-nope
+fails "a missing package is named (exit 2)" 2 "package 't-nope' not found in any repository" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/missing.recipe"
+
+recipe "$T/broken.recipe" directory "$OUT/broken" Packages=t-broken
+fails "an unsatisfiable dependency is explained (exit 1)" 1 \
+	"dependency problem 1 of 1: nothing provides t-missing needed by t-broken" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/broken.recipe"
+
+recipe "$T/remove.recipe" directory "$OUT/remove" Packages=t-hello RemovePackages=t-pre
+fails "RemovePackages= of a needed package is a recipe error (exit 2)" 2 \
+	"RemovePackages= takes away" "$MKIMG" --cache-dir "$CACHE" "$T/remove.recipe"
+[ ! -e "$OUT/missing" ] && [ ! -e "$OUT/broken" ] && [ ! -e "$OUT/remove" ]
+ok "failed builds leave no output" test $? = 0
+
+# Lock: written, built from, and refused when the recipe changed.
+recipe "$T/lk.recipe" directory "$OUT/lk" Packages=t-hello
+ok "mkimg lock writes RECIPE.lock" "$MKIMG" --cache-dir "$CACHE" lock "$T/lk.recipe"
+ok "the lock lists packages with size, sha256 and URL" grep -Eq \
+	"^package t-hello 1.0 all [0-9]+ [0-9a-f]{64} - pool/main/t-hello_1.0_all.deb file://$REPO/pool/main/t-hello_1.0_all.deb$" \
+	"$T/lk.recipe.lock"
+# The repository moves on; the locked build still installs what the lock says.
+aptrepo_deb "$REPO" t-ver 3.0 >/dev/null && aptrepo_publish "$REPO" "$T/key" --suite=bookworm
+ok "--locked builds exactly the lock" "$MKIMG" --cache-dir "$CACHE" --locked "$T/lk.recipe"
+ok "the locked build has the locked versions" \
+	test "$(chroot "$OUT/lk" dpkg-query -W -f '${Version}' t-ver)" = 2.0
+sed -i 's/^Packages=t-hello/Packages=t-hello\nPackages=t-extra/' "$T/lk.recipe"
+fails "a lock that does not match the recipe is refused (exit 2)" 2 "run \"mkimg lock\" again" \
+	"$MKIMG" --cache-dir "$CACHE" --locked -o "$OUT/lk2" "$T/lk.recipe"
+
+# Offline: a warm cache is enough, a cold one is reported.
+recipe "$T/off.recipe" directory "$OUT/off" Packages=t-hello
+ok "--offline with a warm cache" "$MKIMG" --cache-dir "$CACHE" --offline "$T/off.recipe"
+fails "--offline with a cold cache says what is missing" 1 "offline|not in the cache" \
+	"$MKIMG" --cache-dir "$T/cold" --offline -o "$OUT/off2" "$T/off.recipe"
+
+# A .deb that does not match the signed index is rejected (fresh cache: no cached copy).
+aptrepo_tamper_deb "$REPO/pool/main/t-lib_1.0_all.deb"
+recipe "$T/tamper.recipe" directory "$OUT/tamper" Packages=t-hello
+fails "a tampered .deb is rejected" 1 "t-lib_1.0_all.deb' does not match the SHA256" \
+	"$MKIMG" --cache-dir "$T/cache2" "$T/tamper.recipe"
+ok "and leaves no output" test ! -e "$OUT/tamper"
+
+# Unpacking follows the tree's own symlinks but never leaves the tree: the base tree has a
+# symlink to a host path, an essential package (unpacked by mkimg) writes through it.
+EVIL=$T/evilrepo
+mkdir -p "$T/evil-tree" "$T/hostside"
+ln -s "$T/hostside" "$T/evil-tree/evil"
+{ hostdebs_build "$EVIL/pool/main" &&
+	aptrepo_deb "$EVIL" t-through 1.0 Essential=yes --file=/evil/pwned=gotcha &&
+	aptrepo_publish "$EVIL" "$T/key" --suite=bookworm; } >/dev/null
+sed "s|file://$REPO|file://$EVIL|; s|^Output=.*|Output=$OUT/evil|; s|^Repositories=.*|Repositories=main|" \
+	"$T/good.recipe" | grep -v '^Packages=' >"$T/evil.recipe"
+printf '[Content]\nBaseTrees=%s\n' "$T/evil-tree" >>"$T/evil.recipe"
+ok "a symlink to a host path is followed inside the tree" "$MKIMG" --cache-dir "$CACHE" \
+	"$T/evil.recipe"
+ok "nothing was written outside the tree" test ! -e "$T/hostside/pwned" -a \
+	-e "$OUT/evil$T/hostside/pwned"
+
+chmod a+x "$T" && chmod a+r "$T/good.recipe"
+fails "not root: exit 3 before anything happens" 3 "needs root" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$MKIMG" --cache-dir "$T/nobody" \
+	-o /tmp/never "$T/good.recipe"
+
+done_testing

@@ -1,0 +1,129 @@
+#!/bin/bash
+# CentOS-family bootstrap against a hermetic, signed rpm-md fixture (tests/lib-rpmrepo.sh):
+# repacked host packages give the target a working rpm, so the registration step runs for real.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$top_srcdir/tests/lib-rpmrepo.sh"
+
+need_root
+need_cmd chroot gpg gpgv
+rpmrepo_build || { echo "Bail out! cannot build the rpm fixture"; exit 1; }
+
+CACHE=$T/cache
+OUT=$T/out
+mkdir -p "$OUT"
+
+recipe() {	# recipe FILE MIRROR FORMAT OUTPUT [lines for [Packages]...]
+	local f=$1 m=$2 fmt=$3 out=$4
+	shift 4
+	{
+		printf '[Distribution]\nDistribution=centos\nRelease=stream9\n'
+		printf 'Mirror=file://%s\nRepositoryKey=%s\n' "$m" "$RPMREPO/key.asc"
+		printf '[Output]\nFormat=%s\nOutput=%s\n[Packages]\n' "$fmt" "$out"
+		printf '%s\n' "$@"
+	} >"$f"
+}
+
+variant() {	# variant NAME: a private copy of the fixture mirror
+	rm -rf "$T/$1"
+	cp -r "$RPMREPO/mirror" "$T/$1"
+	echo "$T/$1"
+}
+
+PKGS="Packages=marker needs-file uses-old newpkg @fixture-tools"
+
+# ---- a good build --------------------------------------------------------------------------
+recipe "$T/good.recipe" "$RPMREPO/mirror" directory "$OUT/good" "$PKGS"
+ok "build from signed rpm-md repositories" "$MKIMG" --cache-dir "$CACHE" "$T/good.recipe"
+expected() {	# what libsolv must have picked, sorted
+	printf '%s\n' marker needs-file data-pkg uses-old newpkg weak filesystem dash rpm \
+		fixture-rpm-config
+}
+ok "rpm -qa inside lists the resolved set (file provides, rich deps, obsoletes, group)" bash -c "
+	q=\$(chroot '$OUT/good' rpm -qa --qf '%{NAME}\n' | sort)
+	m=\$(jq -r '.packages[].name' '$OUT/good.manifest.json' 2>/dev/null | sort)
+	for p in \$(printf '%s\n' $(expected | tr '\n' ' ')); do
+		grep -qx \"\$p\" <<<\"\$q\" || { echo \"\$p not installed\"; exit 1; }
+	done
+	grep -qx oldpkg <<<\"\$q\" && { echo 'oldpkg installed despite newpkg obsoleting it'; exit 1; }
+	grep -qx recommended <<<\"\$q\" && { echo 'weak dependency installed'; exit 1; }
+	[ -z \"\$m\" ] || [ \"\$q\" = \"\$m\" ] || { echo 'manifest and rpm -qa differ'; exit 1; }
+	[ \$(wc -l <<<\"\$q\") -gt 30 ]"
+ok "the rpm database is the target's (sqlite in /var/lib/rpm), no lock files left" bash -c "
+	test -s '$OUT/good/var/lib/rpm/rpmdb.sqlite' && ! ls '$OUT/good/var/lib/rpm/' | grep -q lock"
+ok "rpm -Va inside reports no missing files" bash -c "
+	! chroot '$OUT/good' rpm -Va 2>&1 | grep -E 'missing|^error'"
+ok "the %post scriptlet ran inside the tree" grep -q "post ran for 1" "$OUT/good/var/lib/marker/post"
+ok "yum.repos.d names the repositories with the key installed" bash -c "
+	grep -q '^\[AppStream\]' '$OUT/good/etc/yum.repos.d/mkimg.repo' &&
+	grep -q '^gpgkey=file:///etc/pki/rpm-gpg/key.asc' '$OUT/good/etc/yum.repos.d/mkimg.repo' &&
+	cmp '$RPMREPO/key.asc' '$OUT/good/etc/pki/rpm-gpg/key.asc'"
+ok "no package files left in the tree" test ! -e "$OUT/good/var/cache/mkimg-rpms"
+
+recipe "$T/rec.recipe" "$RPMREPO/mirror" directory "$OUT/rec" "Packages=weak" "WithRecommends=yes"
+ok "WithRecommends=yes installs weak dependencies" bash -c "
+	'$MKIMG' --cache-dir '$CACHE' '$T/rec.recipe' &&
+	chroot '$OUT/rec' rpm -q recommended"
+
+recipe "$T/mod.recipe" "$RPMREPO/mirror" directory "$OUT/mod" "Packages=modtool"
+ok "modular filtering: the default stream's package, not the higher non-default one" bash -c "
+	'$MKIMG' --cache-dir '$CACHE' '$T/mod.recipe' &&
+	test \"\$(chroot '$OUT/mod' rpm -q --qf '%{VERSION}' modtool)\" = 1.0"
+
+# ---- recipe and resolution errors ----------------------------------------------------------
+recipe "$T/missing.recipe" "$RPMREPO/mirror" directory "$OUT/missing" "Packages=no-such-pkg"
+fails "a missing package is named (exit 2)" 2 "package 'no-such-pkg' not found" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/missing.recipe"
+recipe "$T/broken.recipe" "$RPMREPO/mirror" directory "$OUT/broken" "Packages=broken"
+fails "an unsatisfiable dependency is explained (exit 1)" 1 "nothing provides does-not-exist" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/broken.recipe"
+ok "failed builds leave no output" test ! -e "$OUT/missing" -a ! -e "$OUT/broken"
+
+# ---- verification --------------------------------------------------------------------------
+M=$(variant badsig)
+RPMREPO=$RPMREPO rpmrepo_sign_repomd "$M/BaseOS/x86_64/os" wrong >/dev/null 2>&1
+recipe "$T/badsig.recipe" "$M" directory "$OUT/badsig" "$PKGS"
+fails "repomd.xml signed by another key is refused" 1 \
+	"repomd.xml of repository 'BaseOS' .* has no valid signature" \
+	"$MKIMG" --cache-dir "$T/c1" "$T/badsig.recipe"
+
+M=$(variant tprimary)
+p=$(ls "$M"/BaseOS/x86_64/os/repodata/*primary.xml*)
+printf 'x' >>"$p"
+recipe "$T/tprimary.recipe" "$M" directory "$OUT/tprimary" "$PKGS"
+fails "a tampered primary.xml is refused" 1 "primary of repository 'BaseOS' does not match" \
+	"$MKIMG" --cache-dir "$T/c2" "$T/tprimary.recipe"
+
+M=$(variant trpm)
+printf 'x' >>"$M/BaseOS/x86_64/os/Packages/marker-1.0-1.noarch.rpm"
+recipe "$T/trpm.recipe" "$M" directory "$OUT/trpm" "$PKGS"
+fails "a tampered package is refused" 1 "marker-1.0-1.noarch.rpm' does not match" \
+	"$MKIMG" --cache-dir "$T/c3" "$T/trpm.recipe"
+
+M=$(variant evil)
+cp "$RPMREPO/evil.rpm" "$M/AppStream/x86_64/os/"
+createrepo_c -q --update "$M/AppStream/x86_64/os" >/dev/null 2>&1
+RPMREPO=$RPMREPO rpmrepo_sign_repomd "$M/AppStream/x86_64/os" fixture >/dev/null 2>&1
+recipe "$T/evil.recipe" "$M" directory "$OUT/evil" "Packages=evil"
+fails "a package signed by another key is refused" 1 \
+	"package 'evil-1.0-1.noarch' has no valid signature" \
+	"$MKIMG" --cache-dir "$T/c4" "$T/evil.recipe"
+ok "no output after verification failures" bash -c "! ls '$OUT' | grep -Eq 'badsig|tprimary|trpm|evil'"
+
+# ---- lock, locked, byte-identical rebuild --------------------------------------------------
+recipe "$T/lk.recipe" "$RPMREPO/mirror" tar "$OUT/lk1.tar" "$PKGS"
+ok "mkimg lock writes RECIPE.lock" "$MKIMG" --cache-dir "$CACHE" lock "$T/lk.recipe"
+ok "the lock lists the packages with sha256 and the repomd digest" bash -c "
+	grep -Eq '^package marker 1.0-1 noarch [0-9]+ [0-9a-f]{64} - BaseOS/x86_64/os/Packages/marker-1.0-1.noarch.rpm ' '$T/lk.recipe.lock' &&
+	grep -Eq '^source file://.* stream9 BaseOS,AppStream [0-9a-f]{64}$' '$T/lk.recipe.lock'"
+export SOURCE_DATE_EPOCH=1700000000
+SEED=4c7a3b9e-0d1f-4a51-9a43-3c2b9f1e7d10
+ok "--locked builds the lock's set" "$MKIMG" --cache-dir "$CACHE" --locked --seed $SEED \
+	"$T/lk.recipe"
+ok "and again, from the lock" "$MKIMG" --cache-dir "$CACHE" --locked --seed $SEED \
+	-o "$OUT/lk2.tar" "$T/lk.recipe"
+ok "the two builds are byte-identical" cmp "$OUT/lk1.tar" "$OUT/lk2.tar"
+sed -i 's/^Packages=.*/Packages=marker/' "$T/lk.recipe"
+fails "a lock that does not match the recipe is refused (exit 2)" 2 "run \"mkimg lock\" again" \
+	"$MKIMG" --cache-dir "$CACHE" --locked -o "$OUT/lk3.tar" "$T/lk.recipe"
+
+done_testing

@@ -80,7 +80,7 @@ fails "but no read-write run" 1 "in use by another runimg" "$RUNIMG" -q "$IMG" /
 stop_holder
 ok "after they end, read-write works again" "$RUNIMG" -q "$IMG" /bin/true
 start_holder -M rsnap-fixed -x
-fails "a running machine's name cannot be taken" 1 "already running" \
+fails "a running machine's name cannot be taken: exit 2" 2 "already running" \
 	"$RUNIMG" -q -M rsnap-fixed -x "$IMG" /bin/true
 stop_holder
 

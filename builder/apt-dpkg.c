@@ -10,6 +10,7 @@
 
 #include "apt-dpkg.h"
 #include "apt-sources.h"
+#include "bootstrap.h"
 #include "fileio.h"
 #include "log.h"
 #include "spawn.h"
@@ -137,24 +138,6 @@ int apt_policy_rc_d_remove(const char *root)
 	return 0;
 }
 
-/* The last lines of dpkg's log, so a failure explains itself. */
-static void show_tail(const char *path, unsigned lines)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	const char *p;
-	unsigned n = 0;
-
-	if (read_full_file(path, &data, &len) < 0 || len == 0)
-		return;
-	for (p = data + len - 1; p > data; p--)
-		if (*p == '\n' && ++n > lines) {
-			p++;
-			break;
-		}
-	log_error("last lines of '%s':\n%s", path, p);
-}
-
 static char **dpkg_env(void)
 {
 	static const char *const fixed[] = {
@@ -205,7 +188,7 @@ static int run_dpkg_phase(const char *root, const char *what, char **argv, int l
 		return log_error_errno(r, "cannot run dpkg in '%s'", root);
 	if (r != 0) {
 		if (!verbose)
-			show_tail(log_path, 25);
+			bootstrap_log_tail(log_path, 25);
 		log_error("dpkg failed (exit status %d) while installing %s", r, what);
 		return -EPROTO;
 	}

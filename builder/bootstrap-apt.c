@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +32,9 @@
 #include "fileio.h"
 #include "log.h"
 #include "strutil.h"
+#include "workqueue.h"
 
 #define DEBS_DIR "/var/cache/apt/archives"
-#define MAX_UNPACKERS 4
 
 struct apt_state {
 	const char *arch;
@@ -46,25 +45,17 @@ struct apt_state {
 	char **debs;		/* per package: its path inside the tree */
 };
 
-/* Unpack workers fed by the fetch completion callback. */
+/* Unpack jobs, fed to the workers by the fetch completion callback. */
 struct unpack_job {
-	struct unpack_job *next;
+	struct workqueue_item item;
 	char *path;
 	const struct solve_pkg *pkg;
 };
 
 struct unpacker {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t threads[MAX_UNPACKERS];
-	unsigned n_threads;
-	struct unpack_job *head, *tail;
-	bool closing;
-	int error;
-	char failed[256];
+	struct workqueue q;
 	const char *root;
 	const char *const *filter;
-	size_t done;
 };
 
 struct fetch_item {
@@ -189,50 +180,29 @@ static int apt_resolve(struct bootstrap *b)
 	return resolve_from_mirror(b);
 }
 
-static void *unpack_worker(void *userdata)
+static int unpack_run(struct workqueue_item *item, void *userdata)
 {
+	struct unpack_job *j = (struct unpack_job *)item;
 	struct unpacker *u = userdata;
-	struct unpack_job *j;
-	int r;
 
-	for (;;) {
-		pthread_mutex_lock(&u->lock);
-		while (!u->head && !u->closing)
-			pthread_cond_wait(&u->cond, &u->lock);
-		j = u->head;
-		if (j) {
-			u->head = j->next;
-			if (!u->head)
-				u->tail = NULL;
-		}
-		pthread_mutex_unlock(&u->lock);
-		if (!j)
-			return NULL;
-		r = u->error ? 0 : deb_extract(j->path, u->root, u->filter, NULL);
-		pthread_mutex_lock(&u->lock);
-		u->done++;
-		if (r < 0 && !u->error) {
-			u->error = r;
-			snprintf(u->failed, sizeof(u->failed), "%s", j->pkg->name);
-		}
-		pthread_mutex_unlock(&u->lock);
-		free(j->path);
-		free(j);
-	}
+	return deb_extract(j->path, u->root, u->filter, NULL);
 }
+
+static void unpack_release(struct workqueue_item *item)
+{
+	struct unpack_job *j = (struct unpack_job *)item;
+
+	free(j->path);
+	free(j);
+}
+
+static const struct workqueue_ops unpack_ops = { .run = unpack_run, .release = unpack_release };
 
 static int unpacker_start(struct unpacker *u, const char *root, const char *const *filter)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned n = cpus < 1 ? 1 : cpus > MAX_UNPACKERS ? MAX_UNPACKERS : (unsigned)cpus;
-
-	*u = (struct unpacker){ .root = root, .filter = filter };
-	pthread_mutex_init(&u->lock, NULL);
-	pthread_cond_init(&u->cond, NULL);
-	for (; u->n_threads < n; u->n_threads++)
-		if (pthread_create(&u->threads[u->n_threads], NULL, unpack_worker, u) != 0)
-			break;
-	return u->n_threads ? 0 : -EAGAIN;
+	u->root = root;
+	u->filter = filter;
+	return workqueue_start(&u->q, &unpack_ops, u);
 }
 
 static int unpacker_add(struct unpacker *u, const char *path, const struct solve_pkg *pkg)
@@ -244,31 +214,22 @@ static int unpacker_add(struct unpacker *u, const char *path, const struct solve
 		return -ENOMEM;
 	}
 	j->pkg = pkg;
-	pthread_mutex_lock(&u->lock);
-	if (u->tail)
-		u->tail->next = j;
-	else
-		u->head = j;
-	u->tail = j;
-	pthread_cond_signal(&u->cond);
-	pthread_mutex_unlock(&u->lock);
+	workqueue_push(&u->q, &j->item);
 	return 0;
 }
 
 /* Wait for the queue to drain and the workers to end.  The first unpack error. */
-static int unpacker_finish(struct unpacker *u)
+static int unpacker_finish(struct unpacker *u, size_t *ret_done)
 {
-	pthread_mutex_lock(&u->lock);
-	u->closing = true;
-	pthread_cond_broadcast(&u->cond);
-	pthread_mutex_unlock(&u->lock);
-	for (unsigned i = 0; i < u->n_threads; i++)
-		pthread_join(u->threads[i], NULL);
-	pthread_mutex_destroy(&u->lock);
-	pthread_cond_destroy(&u->cond);
-	if (u->error)
-		return log_error_errno(u->error, "cannot unpack package '%s'", u->failed);
-	return 0;
+	struct workqueue_item *failed;
+	int r = workqueue_finish(&u->q, &failed, ret_done);
+
+	if (!failed)
+		return 0;
+	r = log_error_errno(r, "cannot unpack package '%s'",
+			    ((struct unpack_job *)failed)->pkg->name);
+	unpack_release(failed);
+	return r;
 }
 
 /* "name_version_arch.deb" as apt names it (':' of an epoch escaped). */
@@ -337,8 +298,9 @@ static int on_fetched(const struct fetch_result *res)
 	r = place_deb(b, it->index, res->path);
 	if (r < 0)
 		return log_error_errno(r, "cannot place '%s' in the tree", res->path);
-	if (it->u->error)
-		return it->u->error; /* stop the downloads, the build has failed */
+	r = workqueue_error(&it->u->q);
+	if (r < 0)
+		return r; /* stop the downloads, the build has failed */
 	if (!b->set->pkgs[it->index].essential)
 		return 0;
 	return unpacker_add(it->u, res->path, &b->set->pkgs[it->index]);
@@ -351,6 +313,7 @@ static int fetch_and_unpack(struct bootstrap *b)
 	struct apt_state *s = state(b);
 	struct fetch *f = NULL;
 	struct unpacker u;
+	size_t done = 0;
 	int r, q;
 
 	if (!items)
@@ -371,12 +334,12 @@ static int fetch_and_unpack(struct bootstrap *b)
 	}
 	if (r >= 0)
 		r = fetch_run(f);
-	q = unpacker_finish(&u);
+	q = unpacker_finish(&u, &done);
 	fetch_free(f);
 	if (r >= 0 && q < 0)
 		r = q;
 	if (r >= 0)
-		log_info("fetched %zu packages, unpacked the %zu essential ones", b->set->n, u.done);
+		log_info("fetched %zu packages, unpacked the %zu essential ones", b->set->n, done);
 	return r;
 }
 

@@ -21,7 +21,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +38,9 @@
 #include "solve-rpm.h"
 #include "spawn.h"
 #include "strutil.h"
+#include "workqueue.h"
 
 #define RPMS_DIR "/var/cache/mkimg-rpms"
-#define MAX_WORKERS 4
 
 struct rpm_release {
 	const char *release, *mirror;
@@ -286,22 +285,14 @@ static int rpm_resolve(struct bootstrap *b)
 enum job_kind { JOB_VERIFY, JOB_EXTRACT };
 
 struct job {
-	struct job *next;
+	struct workqueue_item item;
 	enum job_kind kind;
 	size_t index;
+	char *reason;		/* why a signature check failed */
 };
 
 struct pool {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t threads[MAX_WORKERS];
-	unsigned n_threads;
-	struct job *head, *tail;
-	bool closing;
-	int error;
-	char *reason;
-	size_t failed;
-	enum job_kind failed_kind;
+	struct workqueue q;
 	struct bootstrap *b;
 };
 
@@ -309,8 +300,10 @@ struct pool {
 static const char *const not_needed[] = { "/usr/share/doc/", "/usr/share/man/",
 					  "/usr/share/info/", "/usr/share/locale/", NULL };
 
-static int run_job(struct pool *w, const struct job *j, char **reason)
+static int run_job(struct workqueue_item *item, void *userdata)
 {
+	struct job *j = (struct job *)item;
+	struct pool *w = userdata;
 	struct rpm_state *s = state(w->b);
 	_cleanup_free_ char *path = strjoin(s->real_root, s->files[j->index], NULL);
 	char tag[32];
@@ -322,53 +315,23 @@ static int run_job(struct pool *w, const struct job *j, char **reason)
 	if (!s->keys.check)
 		return 0;
 	snprintf(tag, sizeof(tag), "pkg%zu", j->index);
-	return rpm_verify_signature(path, &s->keys, tag, reason);
+	return rpm_verify_signature(path, &s->keys, tag, &j->reason);
 }
 
-static void *worker(void *userdata)
+static void release_job(struct workqueue_item *item)
 {
-	struct pool *w = userdata;
-	struct job *j;
-	char *reason;
-	int r;
+	struct job *j = (struct job *)item;
 
-	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		while (!w->head && !w->closing)
-			pthread_cond_wait(&w->cond, &w->lock);
-		j = w->head;
-		if (j && !(w->head = j->next))
-			w->tail = NULL;
-		pthread_mutex_unlock(&w->lock);
-		if (!j)
-			return NULL;
-		reason = NULL;
-		r = w->error ? 0 : run_job(w, j, &reason);
-		pthread_mutex_lock(&w->lock);
-		if (r < 0 && !w->error) {
-			w->error = r;
-			w->failed = j->index;
-			w->failed_kind = j->kind;
-			w->reason = steal_ptr(reason);
-		}
-		pthread_mutex_unlock(&w->lock);
-		free(reason);
-		free(j);
-	}
+	free(j->reason);
+	free(j);
 }
+
+static const struct workqueue_ops job_ops = { .run = run_job, .release = release_job };
 
 static int pool_start(struct pool *w, struct bootstrap *b)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned n = cpus < 1 ? 1 : cpus > MAX_WORKERS ? MAX_WORKERS : (unsigned)cpus;
-
-	*w = (struct pool){ .b = b };
-	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
-	for (; w->n_threads < n; w->n_threads++)
-		if (pthread_create(&w->threads[w->n_threads], NULL, worker, w) != 0)
-			break;
-	return w->n_threads ? 0 : -EAGAIN;
+	w->b = b;
+	return workqueue_start(&w->q, &job_ops, w);
 }
 
 static int pool_add(struct pool *w, enum job_kind kind, size_t index)
@@ -378,42 +341,31 @@ static int pool_add(struct pool *w, enum job_kind kind, size_t index)
 	if (!j)
 		return -ENOMEM;
 	*j = (struct job){ .kind = kind, .index = index };
-	pthread_mutex_lock(&w->lock);
-	if (w->tail)
-		w->tail->next = j;
-	else
-		w->head = j;
-	w->tail = j;
-	pthread_cond_signal(&w->cond);
-	pthread_mutex_unlock(&w->lock);
+	workqueue_push(&w->q, &j->item);
 	return 0;
 }
 
 /* Drain the queue, end the workers, log the first failure. */
 static int pool_finish(struct pool *w)
 {
+	struct workqueue_item *item;
 	const struct solve_pkg *p;
+	const struct job *j;
+	int r = workqueue_finish(&w->q, &item, NULL);
 
-	pthread_mutex_lock(&w->lock);
-	w->closing = true;
-	pthread_cond_broadcast(&w->cond);
-	pthread_mutex_unlock(&w->lock);
-	for (unsigned i = 0; i < w->n_threads; i++)
-		pthread_join(w->threads[i], NULL);
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->cond);
-	if (!w->error)
+	if (!item)
 		return 0;
-	p = &w->b->set->pkgs[w->failed];
-	if (w->failed_kind == JOB_VERIFY && w->error == -EBADMSG)
+	j = (const struct job *)item;
+	p = &w->b->set->pkgs[j->index];
+	if (j->kind == JOB_VERIFY && r == -EBADMSG)
 		log_error("package '%s-%s.%s' has no valid signature from key '%s' (%s)", p->name,
 			  p->version, p->arch, state(w->b)->keys.keyring_name,
-			  w->reason ?: "unknown reason");
+			  j->reason ?: "unknown reason");
 	else
-		log_error_errno(w->error, "cannot %s package '%s'",
-				w->failed_kind == JOB_VERIFY ? "check" : "unpack", p->name);
-	free(w->reason);
-	return w->error;
+		log_error_errno(r, "cannot %s package '%s'",
+				j->kind == JOB_VERIFY ? "check" : "unpack", p->name);
+	release_job(item);
+	return r;
 }
 
 struct fetch_item {
@@ -444,8 +396,9 @@ static int on_fetched(const struct fetch_result *res)
 		r = copy_file(res->path, host);
 	if (r < 0)
 		return log_error_errno(r, "cannot place '%s' in the tree", res->path);
-	if (it->w->error)
-		return it->w->error; /* stop the downloads, the build has failed */
+	r = workqueue_error(&it->w->q);
+	if (r < 0)
+		return r; /* stop the downloads, the build has failed */
 	return pool_add(it->w, JOB_VERIFY, it->index);
 }
 
@@ -549,23 +502,6 @@ static void remove_files(struct bootstrap *b)
 		(void)rm_rf(dir);
 }
 
-static void show_tail(const char *path, unsigned lines)
-{
-	_cleanup_free_ char *data = NULL;
-	size_t len = 0;
-	const char *p;
-	unsigned n = 0;
-
-	if (read_full_file(path, &data, &len) < 0 || len == 0)
-		return;
-	for (p = data + len - 1; p > data; p--)
-		if (*p == '\n' && ++n > lines) {
-			p++;
-			break;
-		}
-	log_error("last lines of '%s':\n%s", path, p);
-}
-
 /* rpm only warns when a scriptlet fails (and so does dnf): say so, with rpm's lines. */
 static void warn_scriptlets(const char *log_path)
 {
@@ -629,7 +565,7 @@ static int run_rpm(struct bootstrap *b)
 		log_error("the tree has no working rpm (the resolved set lacks package 'rpm'?)");
 	if (r != 0) {
 		if (!verbose)
-			show_tail(log_path, 25);
+			bootstrap_log_tail(log_path, 25);
 		log_error("the target's rpm failed (exit status %d)", r);
 		return -EPROTO;
 	}

@@ -153,3 +153,20 @@ void bootstrap_annotate_manifest(const struct bootstrap *b, struct manifest_info
 		m->sha256 = strdup(p->sha256); /* NULL on ENOMEM: the manifest says null */
 	}
 }
+
+void bootstrap_log_tail(const char *path, unsigned lines)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	const char *p;
+	unsigned n = 0;
+
+	if (read_full_file(path, &data, &len) < 0 || len == 0)
+		return;
+	for (p = data + len - 1; p > data; p--)
+		if (*p == '\n' && ++n > lines) {
+			p++;
+			break;
+		}
+	log_error("last lines of '%s':\n%s", path, p);
+}

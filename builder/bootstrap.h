@@ -81,6 +81,9 @@ int bootstrap_resolve(struct bootstrap *b);
 int bootstrap_install(struct bootstrap *b);
 int bootstrap_finish(struct bootstrap *b);
 
+/* Log the last lines of the target's package manager's log, so a failure explains itself. */
+void bootstrap_log_tail(const char *path, unsigned lines);
+
 /* Add the sha256 of every package mkimg fetched to the manifest's package list. */
 void bootstrap_annotate_manifest(const struct bootstrap *b, struct manifest_info *info);
 

@@ -3,11 +3,11 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "deb.h"
+#include "extract.h"
 #include "fileio.h"
 #include "strutil.h"
 
@@ -149,35 +149,6 @@ static bool is_root_entry(const char *p)
 	return !*p;
 }
 
-/*
- * libarchive's disk writer learns the umask by setting it to 0 and back, for every entry: that
- * is process-wide, so a thread creating a file meanwhile would do it with umask 0 (parent
- * directories 0775 instead of 0755, differing from build to build).  Every call into a disk
- * writer holds this lock; decompression, the expensive part, runs outside it in parallel.
- */
-static pthread_mutex_t disk_lock = PTHREAD_MUTEX_INITIALIZER;
-
-#define LOCKED(expr)                                                                               \
-	({                                                                                         \
-		pthread_mutex_lock(&disk_lock);                                                    \
-		__typeof__(expr) _v = (expr);                                                      \
-		pthread_mutex_unlock(&disk_lock);                                                  \
-		_v;                                                                                \
-	})
-
-static int copy_data(struct archive *in, struct archive *out)
-{
-	const void *buf;
-	size_t len;
-	la_int64_t off;
-	int r;
-
-	while ((r = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK)
-		if (LOCKED(archive_write_data_block(out, buf, len, off)) < ARCHIVE_OK)
-			return -EIO;
-	return r == ARCHIVE_EOF ? 0 : -EBADMSG;
-}
-
 static int extract_entry(struct resolver *rs, struct archive *in, struct archive *out,
 			 struct archive_entry *e)
 {
@@ -193,14 +164,14 @@ static int extract_entry(struct resolver *rs, struct archive *in, struct archive
 	archive_entry_set_pathname(e, host);
 	if (link)
 		archive_entry_set_hardlink(e, link);
-	if (LOCKED(archive_write_header(out, e)) < ARCHIVE_WARN)
+	if (DISK_LOCKED(archive_write_header(out, e)) < ARCHIVE_WARN)
 		return -EIO;
 	if (archive_entry_size(e) > 0 && !link) {
-		r = copy_data(in, out);
+		r = extract_copy_data(in, out);
 		if (r < 0)
 			return r;
 	}
-	return LOCKED(archive_write_finish_entry(out)) < ARCHIVE_WARN ? -EIO : 0;
+	return DISK_LOCKED(archive_write_finish_entry(out)) < ARCHIVE_WARN ? -EIO : 0;
 }
 
 static int extract_member(struct member *m, const char *root, const char *const *filter)
@@ -214,7 +185,7 @@ static int extract_member(struct member *m, const char *root, const char *const 
 	r = open_member(m, &a);
 	if (r < 0)
 		return r;
-	out = LOCKED(archive_write_disk_new());
+	out = DISK_LOCKED(archive_write_disk_new());
 	if (!out)
 		return -ENOMEM;
 	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
@@ -231,9 +202,9 @@ static int extract_member(struct member *m, const char *root, const char *const 
 	}
 	if (r >= 0 && q != ARCHIVE_EOF)
 		r = -EBADMSG;
-	if (LOCKED(archive_write_close(out)) != ARCHIVE_OK && r >= 0)
+	if (DISK_LOCKED(archive_write_close(out)) != ARCHIVE_OK && r >= 0)
 		r = -EIO;
-	LOCKED(archive_write_free(out));
+	DISK_LOCKED(archive_write_free(out));
 	free(rs.last_parent);
 	free(rs.last_host);
 	return r;

@@ -11,7 +11,6 @@
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "extract.h"
 #include "fileio.h"
 #include "rpm.h"
 #include "sha256.h"
@@ -265,35 +265,6 @@ static char *in_root(const char *root, const char *name)
 	return strjoin(root, "/", name, NULL);
 }
 
-/*
- * libarchive's disk writer learns the umask by setting it to 0 and back (process-wide): a
- * thread creating a file meanwhile would do it with umask 0, and parent directories would come
- * out 0775 or 0755 from build to build.  Every call into a disk writer holds this lock;
- * decompression runs outside it, in parallel.
- */
-static pthread_mutex_t disk_lock = PTHREAD_MUTEX_INITIALIZER;
-
-#define LOCKED(expr)                                                                               \
-	({                                                                                         \
-		pthread_mutex_lock(&disk_lock);                                                    \
-		__typeof__(expr) _v = (expr);                                                      \
-		pthread_mutex_unlock(&disk_lock);                                                  \
-		_v;                                                                                \
-	})
-
-static int copy_data(struct archive *in, struct archive *out)
-{
-	const void *buf;
-	size_t len;
-	la_int64_t off;
-	int r;
-
-	while ((r = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK)
-		if (LOCKED(archive_write_data_block(out, buf, len, off)) != ARCHIVE_OK)
-			return -EIO;
-	return r == ARCHIVE_EOF ? 0 : -EBADMSG;
-}
-
 static int extract_entry(struct archive *a, struct archive *disk, struct archive_entry *e,
 			 const char *root)
 {
@@ -311,12 +282,12 @@ static int extract_entry(struct archive *a, struct archive *disk, struct archive
 			return -EBADMSG;
 		archive_entry_set_hardlink(e, link);
 	}
-	if (LOCKED(archive_write_header(disk, e)) != ARCHIVE_OK)
+	if (DISK_LOCKED(archive_write_header(disk, e)) != ARCHIVE_OK)
 		return -EIO;
-	r = archive_entry_size(e) > 0 ? copy_data(a, disk) : 0;
+	r = archive_entry_size(e) > 0 ? extract_copy_data(a, disk) : 0;
 	if (r < 0)
 		return r;
-	return LOCKED(archive_write_finish_entry(disk)) == ARCHIVE_OK ? 0 : -EIO;
+	return DISK_LOCKED(archive_write_finish_entry(disk)) == ARCHIVE_OK ? 0 : -EIO;
 }
 
 static bool skipped(const char *name, const char *const *skip)
@@ -331,7 +302,7 @@ static bool skipped(const char *name, const char *const *skip)
 
 int rpm_extract(const char *path, const char *root, const char *const *skip)
 {
-	struct archive *a = archive_read_new(), *disk = LOCKED(archive_write_disk_new());
+	struct archive *a = archive_read_new(), *disk = DISK_LOCKED(archive_write_disk_new());
 	struct archive_entry *e;
 	int r = -ENOMEM, q;
 
@@ -352,7 +323,7 @@ int rpm_extract(const char *path, const char *root, const char *const *skip)
 	}
 out:
 	if (disk)
-		(void)LOCKED(archive_write_free(disk));
+		(void)DISK_LOCKED(archive_write_free(disk));
 	if (a)
 		archive_read_free(a);
 	return r;

@@ -109,6 +109,19 @@ int log_full_errno(enum log_level level, int err, const char *fmt, ...)
 	return err;
 }
 
+int log_error_ret(int r, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	log_full(LOG_LVL_ERROR, "%s", msg ? msg : fmt);
+	return r;
+}
+
 void log_json_event(const char *type, ...)
 {
 	va_list ap;

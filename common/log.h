@@ -31,6 +31,8 @@ bool log_is_json(void);
 /* Always returns -abs(err) (or -EIO for 0) so it can be returned directly. */
 int log_full_errno(enum log_level level, int err, const char *fmt, ...) _printf_(3, 4);
 void log_full(enum log_level level, const char *fmt, ...) _printf_(2, 3);
+/* Logs an error without an errno text (the message says what is wrong) and returns r. */
+int log_error_ret(int r, const char *fmt, ...) _printf_(2, 3);
 
 #define log_error(...) log_full(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warning(...) log_full(LOG_LVL_WARNING, __VA_ARGS__)

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,20 +43,6 @@ int cg_exit_status(int r)
 	default:
 		return 1;
 	}
-}
-
-int cg_fail(int r, const char *fmt, ...)
-{
-	va_list ap;
-	char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	log_error("%s", msg ? msg : fmt);
-	free(msg);
-	return r;
 }
 
 int cg_write(const char *dir, const char *file, const char *value)
@@ -105,12 +90,12 @@ int cg_put(const struct cg_hierarchy *h, const char *file, const char *value, co
 	int r;
 
 	if (!cg_has(h->path, file))
-		return cg_fail(-EOPNOTSUPP, "cannot limit %s: the kernel has no '%s' in "
-				       "cgroup '%s'", what, file, h->path);
+		return log_error_ret(-EOPNOTSUPP, "cannot limit %s: the kernel has no '%s' in "
+					     "cgroup '%s'", what, file, h->path);
 	r = cg_write(h->path, file, value);
 	if (r == -EINVAL || r == -ERANGE)
-		return cg_fail(-ERANGE, "cannot limit %s: the kernel refuses '%s' for '%s'",
-				       what, value, file);
+		return log_error_ret(-ERANGE, "cannot limit %s: the kernel refuses '%s' for '%s'",
+					     what, value, file);
 	if (r < 0)
 		return log_error_errno(r, "cannot write '%s' to '%s/%s'", value, h->path, file);
 	return 0;
@@ -370,9 +355,9 @@ static int need(const struct cg_machine *m, enum cg_ctrl c, const char *what)
 {
 	if (m->ctrl[c] >= 0)
 		return 0;
-	return cg_fail(-EOPNOTSUPP, "cannot limit %s: the '%s' cgroup controller is not "
-			       "available on this host", what, cg_ctrl_name(c, m->main >= 0 &&
-									m->h[m->main].v2));
+	return log_error_ret(-EOPNOTSUPP, "cannot limit %s: the '%s' cgroup controller is not "
+				     "available on this host", what, cg_ctrl_name(c, m->main >= 0 &&
+									      m->h[m->main].v2));
 }
 
 static int check_cpuset(const struct cg_machine *m, const struct cg_limits *l)
@@ -391,9 +376,9 @@ static int check_cpuset(const struct cg_machine *m, const struct cg_limits *l)
 	CPU_AND(&extra, &extra, &l->cpuset);
 	if (CPU_COUNT(&extra) == 0)
 		return 0;
-	return cg_fail(-ERANGE, "cannot use CPUs %s: not available on this host (it has %s)",
-			       cg_format_cpu_list(&extra, want, sizeof(want)),
-			       cg_format_cpu_list(&avail, have, sizeof(have)));
+	return log_error_ret(-ERANGE, "cannot use CPUs %s: not available on this host (it has %s)",
+				     cg_format_cpu_list(&extra, want, sizeof(want)),
+				     cg_format_cpu_list(&avail, have, sizeof(have)));
 }
 
 int cg_machine_check(const struct cg_machine *m, const struct cg_limits *l)
@@ -417,11 +402,11 @@ int cg_machine_check(const struct cg_machine *m, const struct cg_limits *l)
 	if (l->memory_swap_max == CG_UNSET || cg_machine_is_v2(m, CG_CTRL_MEMORY))
 		return 0;
 	if (!cg_has(m->h[m->ctrl[CG_CTRL_MEMORY]].mount, "memory.memsw.limit_in_bytes"))
-		return cg_fail(-EOPNOTSUPP, "cannot limit swap: swap accounting is off on "
-				       "this host (boot with swapaccount=1)");
+		return log_error_ret(-EOPNOTSUPP, "cannot limit swap: swap accounting is off on "
+					     "this host (boot with swapaccount=1)");
 	if (l->memory_swap_max != CG_MAX && (l->memory_max == CG_UNSET || l->memory_max == CG_MAX))
-		return cg_fail(-EINVAL, "a swap limit needs a memory limit on cgroup v1 "
-				       "(memory.memsw is memory plus swap)");
+		return log_error_ret(-EINVAL, "a swap limit needs a memory limit on cgroup v1 "
+					     "(memory.memsw is memory plus swap)");
 	return 0;
 }
 
@@ -614,8 +599,7 @@ static void fake_clear(const char *dir)
 	}
 }
 
-/* A cgroup and the cgroups below it. */
-static int remove_dir(const char *dir, bool fake, bool kill_first)
+int cg_remove_dir(const char *dir, bool fake, bool kill_first)
 {
 	_cleanup_closedir_ DIR *d = opendir(dir);
 
@@ -628,7 +612,7 @@ static int remove_dir(const char *dir, bool fake, bool kill_first)
 			continue;
 		if (!(sub = path_join(dir, de->d_name)))
 			return -ENOMEM;
-		(void)remove_dir(sub, fake, kill_first);
+		(void)cg_remove_dir(sub, fake, kill_first);
 	}
 	if (fake)
 		fake_clear(dir);
@@ -647,7 +631,7 @@ static int remove_machine_dir(const char *dir, bool fake)
 	if (cg_has(dir, "cgroup.kill") && !fake)
 		(void)cg_write(dir, "cgroup.kill", "1");
 	for (unsigned i = 0; i < 300; i++) {
-		r = remove_dir(dir, fake, i % 20 == 19);
+		r = cg_remove_dir(dir, fake, i % 20 == 19);
 		if (r != -EBUSY)
 			return r;
 		nanosleep(&pause, NULL);

@@ -167,12 +167,14 @@ const char *cg_ctrl_name(enum cg_ctrl c, bool v2);
 /* runimg's exit status for an error of the functions above: 2 bad value, 3 host lacks it. */
 int cg_exit_status(int r);
 
-/* Helpers shared by the backends (cg.c).  cg_fail logs without an errno text (the message
- * says what is wrong with the value or the host) and returns r. */
-int cg_fail(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Helpers shared by the backends (cg.c).  Errors about a value or the host are logged with
+ * log_error_ret(): no errno text, the message says what is wrong. */
 int cg_write(const char *dir, const char *file, const char *value);
 /* Write a limit into the machine's cgroup of h; a missing file or a refused value is an error
  * of the host (-EOPNOTSUPP) or of the value (-ERANGE) and says which. */
 int cg_put(const struct cg_hierarchy *h, const char *file, const char *value, const char *what);
 int cg_read(const char *dir, const char *file, char **ret);
+/* Remove a cgroup and the cgroups below it, deepest first.  kill_first: SIGKILL each one's
+ * members before its rmdir.  fake: a fixture tree, whose files are removed first. */
+int cg_remove_dir(const char *dir, bool fake, bool kill_first);
 bool cg_has(const char *dir, const char *file);

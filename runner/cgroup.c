@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +111,9 @@ int cg_create(struct cg_set *s, const struct cg_limits *l)
 	int r;
 
 	if (!s->m)
-		return cg_limits_any(l) ? cg_fail(-EOPNOTSUPP, "cannot apply resource limits: no "
-						  "cgroup file system on this host") : 0;
+		return cg_limits_any(l) ? log_error_ret(-EOPNOTSUPP, "cannot apply resource "
+							"limits: no cgroup file system on this "
+							"host") : 0;
 	r = cg_machine_create(s->m, l);
 	for (size_t i = 0; i < s->n; i++)
 		s->h[i].created = true;
@@ -136,46 +135,6 @@ int cg_attach(const struct cg_set *s, pid_t pid, bool skip_v2)
 	return s->m ? cg_machine_attach(s->m, pid, skip_v2) : 0;
 }
 
-static void kill_members(const char *path)
-{
-	_cleanup_free_ char *procs = strjoin(path, "/cgroup.procs", NULL), *text = NULL;
-
-	if (!procs || read_full_file(procs, &text, NULL) < 0)
-		return;
-	for (char *p = text; *p;) {
-		char *end;
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (pid > 0)
-			kill((pid_t)pid, SIGKILL);
-		p = end + strspn(end, "\n");
-	}
-}
-
-static int remove_subtree(const char *path, bool kill_first)
-{
-	_cleanup_closedir_ DIR *d = opendir(path);
-
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	for (struct dirent *de; (de = readdir(d));) {
-		_cleanup_free_ char *sub = NULL;
-
-		if (de->d_type != DT_DIR || streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		sub = strjoin(path, "/", de->d_name, NULL);
-		if (!sub)
-			return -ENOMEM;
-		(void)remove_subtree(sub, kill_first);
-	}
-	if (kill_first)
-		kill_members(path);
-	if (rmdir(path) == 0 || errno == ENOENT)
-		return 0;
-	return -errno;
-}
-
 int cg_remove_tree(const char *path)
 {
 	const struct timespec pause = { .tv_nsec = 10 * 1000 * 1000 };
@@ -183,7 +142,7 @@ int cg_remove_tree(const char *path)
 
 	/* Processes of a dead PID namespace are reaped asynchronously: allow ~3 s. */
 	for (unsigned i = 0; i < 300; i++) {
-		r = remove_subtree(path, i % 20 == 19);
+		r = cg_remove_dir(path, false, i % 20 == 19);
 		if (r != -EBUSY)
 			break;
 		nanosleep(&pause, NULL);

@@ -2,7 +2,6 @@
 /* runimg: parse the command line into a struct run_settings and dispatch.  Nothing else. */
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +33,6 @@ enum {
 	OPT_PROPERTY,
 	OPT_PROC_VIEW,
 	OPT_SETTINGS,
-	OPT_LATER, /* options of later releases: refused with a clear message */
 };
 
 static const struct option options[] = {
@@ -123,19 +121,7 @@ static void help(void)
 	       "missing.  See runimg(1).\n");
 }
 
-_printf_(1, 2) static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	char *msg = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	log_error("%s", msg ? msg : fmt);
-	free(msg);
-	return -EINVAL;
-}
+#define usage_error(...) log_error_ret(-EINVAL, __VA_ARGS__)
 
 /* --network IFSPEC (bridge == false) or --network-bridge BR */
 static int parse_network(const char *value, bool bridge)
@@ -213,8 +199,6 @@ static int parse_option(int c, const char *opt_name)
 	case OPT_LIMIT: return parse_limit(opt_name, optarg);
 	case OPT_PROPERTY: return parse_limit(NULL, optarg);
 	case OPT_PROC_VIEW: r = settings_set_proc_view(&arg, optarg); break;
-	case OPT_LATER:
-		return usage_error("option '--%s' is not available yet in this release", opt_name);
 	default: return -EINVAL; /* getopt printed why */
 	}
 	if (r == -ENOMEM)
@@ -238,7 +222,7 @@ static int parse_argv(int argc, char **argv)
 			return 0;
 		}
 		arg_run_options |= c != 'q' && c != 'v';
-		r = parse_option(c, c == OPT_LATER || c == OPT_LIMIT ? options[idx].name : NULL);
+		r = parse_option(c, c == OPT_LIMIT ? options[idx].name : NULL);
 		if (r < 0)
 			return r;
 	}

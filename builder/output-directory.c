@@ -24,7 +24,8 @@ static int output_directory_copy(const struct output_params *p)
 		return log_error_errno(r, "cannot copy tree '%s' to '%s'", p->tree_root, p->path);
 	}
 	r = rm_rf(p->tree_root);
-	if (r < 0)
+	/* EBUSY: the tree is a mount (a package build's tmpfs), which goes with the build */
+	if (r < 0 && r != -EBUSY)
 		log_warning_errno(r, "cannot remove workspace tree '%s'", p->tree_root);
 	return 0;
 }

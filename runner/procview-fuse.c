@@ -2,9 +2,8 @@
 /*
  * The /proc view's FUSE server: a detached mount (fsopen/fsmount, never attached on the host)
  * and a helper process that serves it with libfuse3's low-level API, one thread, and samples
- * the load average every 5 s.  Each open file keeps the snapshot rendered at offset 0, so a
- * reader sees one consistent text however it splits its reads; a read at offset 0 again (as
- * procps does with lseek) renders anew.
+ * the load average every 5 s.  The helper keeps the text of each file and pushes it into the
+ * kernel's page cache, which serves the reads (see store_snapshot and refresh_cached).
  */
 #define FUSE_USE_VERSION 35
 #include <errno.h>
@@ -31,56 +30,106 @@
 #include "strutil.h"
 
 #define INO_FILE0 2 /* files are FUSE_ROOT_ID + 1 + enum procview_file */
-#define ATTR_TIMEOUT 86400.0
+#define ENTRY_TIMEOUT 86400.0
+#define ATTR_TIMEOUT 0.1	     /* a read to the end re-renders at most this often */
+#define RENDER_AGAIN_NS 10000000ULL  /* a getattr within 10 ms keeps the text */
+#define TICK_NS 125000000ULL	     /* the timer: cached text older than half a tick is new */
+#define SAMPLE_EVERY 40		     /* ticks between load average samples (5 s) */
+#define IDLE_NS 1000000000ULL	     /* no request for this long: the cache is dropped */
+#define FAR_OFFSET (1LL << 30)	     /* see drop_cache */
 
 static int file_of(fuse_ino_t ino)
 {
 	return ino >= INO_FILE0 && ino < INO_FILE0 + _PV_FILE_MAX ? (int)(ino - INO_FILE0) : -1;
 }
 
-struct server {
-	struct procview *v;
-	struct fuse_session *se;
-};
-
+/* The text of a file: what the kernel's page cache holds of it, and what READ serves. */
 struct snapshot {
 	char *text;
 	size_t len;
-	bool fresh; /* rendered by open, not read yet */
+	uint64_t at;	  /* CLOCK_MONOTONIC ns of the render */
+	uint64_t used_at; /* of the last request about the file */
+	bool cached;	  /* the page cache and i_size may hold this text */
 };
 
-/*
- * The files are size 0 (like /proc's), and read() is direct.  But splice (sendfile, which
- * busybox cat uses) reads through the page cache up to i_size: so every render tells the
- * kernel its length by storing the text, which raises i_size; a shorter text later shrinks it
- * again when its read comes back short.
- */
-static int render_snapshot(struct server *srv, fuse_ino_t ino, struct snapshot *s)
-{
-	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
-	int r;
+struct server {
+	struct procview *v;
+	struct fuse_session *se;
+	struct snapshot snap[_PV_FILE_MAX];
+	unsigned ticks;
+};
 
-	free(s->text);
-	s->text = NULL;
-	r = procview_render(srv->v, (enum procview_file)file_of(ino), &s->text, &s->len);
-	if (r < 0)
-		return r;
-	bv.buf[0].mem = s->text;
-	bv.buf[0].size = s->len;
-	if (s->len)
-		(void)fuse_lowlevel_notify_store(srv->se, ino, 0, &bv, 0);
-	return 0;
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void fill_attr(fuse_ino_t ino, struct stat *st)
+/* Returns 1 when the text changed, 0 when it is the same. */
+static int render_snapshot(struct server *srv, int f)
+{
+	struct snapshot *s = &srv->snap[f];
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = procview_render(srv->v, (enum procview_file)f, &text, &len);
+	if (r < 0)
+		return r;
+	r = !s->text || len != s->len || memcmp(text, s->text, len) != 0;
+	free(s->text);
+	s->text = text;
+	s->len = len;
+	s->at = now_ns();
+	return r;
+}
+
+/*
+ * Opens are not sent (open returns ENOSYS once, so the kernel keeps the page cache of every
+ * open), reads come from the page cache, which the server fills itself: a read that reaches
+ * past i_size asks for the attributes when they are older than ATTR_TIMEOUT, and getattr
+ * renders the file anew, stores the text and answers its length (EXPLICIT_INVAL_DATA: a new
+ * length truncates the cache, it does not drop it).  A reader that never reaches the end
+ * (or splices) gets new text from the timer (refresh_cached).
+ */
+static void store_snapshot(struct server *srv, fuse_ino_t ino, bool new_pages)
+{
+	struct snapshot *s = &srv->snap[file_of(ino)];
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(s->len);
+
+	/*
+	 * New pages, not the old ones overwritten: a reader copying from an old page keeps it
+	 * whole.  A shorter text leaves its last page not up to date (i_size is still the old
+	 * length), so reading it asks READ, whose short answer shrinks i_size.
+	 */
+	if (new_pages)
+		(void)fuse_lowlevel_notify_inval_inode(srv->se, ino, 0, 0);
+	bv.buf[0].mem = s->text;
+	if (s->len && fuse_lowlevel_notify_store(srv->se, ino, 0, &bv, 0) == 0)
+		s->cached = true;
+}
+
+static void fill_attr(struct server *srv, fuse_ino_t ino, struct stat *st)
 {
 	*st = (struct stat){ .st_ino = ino, .st_nlink = 1 };
 	st->st_mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0555 : S_IFREG | 0444;
+	if (file_of(ino) >= 0)
+		st->st_size = (off_t)srv->snap[file_of(ino)].len;
+}
+
+static void pv_init(void *userdata, struct fuse_conn_info *conn)
+{
+	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	if (conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA)
+		conn->want |= FUSE_CAP_EXPLICIT_INVAL_DATA;
 }
 
 static void pv_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct fuse_entry_param e = { .attr_timeout = ATTR_TIMEOUT, .entry_timeout = ATTR_TIMEOUT };
+	struct fuse_entry_param e = { .attr_timeout = ATTR_TIMEOUT, .entry_timeout = ENTRY_TIMEOUT };
+	struct server *srv = fuse_req_userdata(req);
 
 	if (parent != FUSE_ROOT_ID) {
 		fuse_reply_err(req, ENOENT);
@@ -90,7 +139,12 @@ static void pv_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		if (!streq(name, procview_file_name(f)))
 			continue;
 		e.ino = INO_FILE0 + f;
-		fill_attr(e.ino, &e.attr);
+		fill_attr(srv, e.ino, &e.attr);
+		/* Not in the cache yet: as after drop_cache, the first read renders it. */
+		if (!srv->snap[f].cached) {
+			e.attr.st_size = FAR_OFFSET + 1;
+			e.attr_timeout = 0;
+		}
 		fuse_reply_entry(req, &e);
 		return;
 	}
@@ -99,61 +153,55 @@ static void pv_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void pv_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct server *srv = fuse_req_userdata(req);
+	int f = file_of(ino), r = 0;
 	struct stat st;
 
-	if (ino != FUSE_ROOT_ID && file_of(ino) < 0) {
+	if (ino != FUSE_ROOT_ID && f < 0) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	fill_attr(ino, &st);
-	fuse_reply_attr(req, &st, ATTR_TIMEOUT);
+	if (f >= 0) {
+		srv->snap[f].used_at = now_ns();
+		if (!srv->snap[f].text || now_ns() - srv->snap[f].at >= RENDER_AGAIN_NS) {
+			r = render_snapshot(srv, f);
+			if (r < 0) {
+				fuse_reply_err(req, -r);
+				return;
+			}
+		}
+		/* New pages drop the attributes this reply brings: the next read asks again. */
+		store_snapshot(srv, ino, r > 0);
+	}
+	fill_attr(srv, ino, &st);
+	fuse_reply_attr(req, &st, f >= 0 ? ATTR_TIMEOUT : ENTRY_TIMEOUT);
 }
 
 static void pv_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct snapshot *s;
-	int r;
-
-	if (file_of(ino) < 0) {
-		fuse_reply_err(req, EISDIR);
-		return;
-	}
-	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	if (!(s = calloc(1, sizeof(*s)))) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	r = render_snapshot(fuse_req_userdata(req), ino, s);
-	if (r < 0) {
-		free(s);
-		fuse_reply_err(req, -r);
-		return;
-	}
-	s->fresh = true;
-	fi->fh = (uint64_t)(uintptr_t)s;
-	fi->direct_io = 1; /* sizes are unknown, like the kernel's /proc files */
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		free(s); /* the open was interrupted */
+	fuse_reply_err(req, ENOSYS); /* no OPEN requests any more; the mount is read-only */
 }
 
+/* The page cache missed (first read, or its pages were dropped): the current text. */
 static void pv_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
-	int r;
+	struct server *srv = fuse_req_userdata(req);
+	struct snapshot *s;
+	int r, f = file_of(ino);
 
-	/* A new read from the start (procps seeks back) gets new values. */
-	if ((off == 0 && !s->fresh) || !s->text) {
-		r = render_snapshot(fuse_req_userdata(req), ino, s);
-		if (r < 0) {
-			fuse_reply_err(req, -r);
-			return;
-		}
+	if (f < 0) {
+		fuse_reply_err(req, EISDIR);
+		return;
 	}
-	s->fresh = false;
+	s = &srv->snap[f];
+	/* After drop_cache: a new text, whose short answer sets i_size. */
+	if ((!s->text || (!s->cached && off == 0)) && (r = render_snapshot(srv, f)) < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	s->cached = true;
+	s->used_at = now_ns();
 	if ((size_t)off >= s->len) {
 		fuse_reply_buf(req, NULL, 0);
 		return;
@@ -161,35 +209,72 @@ static void pv_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_buf(req, s->text + off, size < s->len - (size_t)off ? size : s->len - (size_t)off);
 }
 
-static void pv_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/*
+ * A file nobody asked about for IDLE_NS (reads from the cache ask nothing) stops being
+ * rendered: its pages go, and a byte stored at FAR_OFFSET raises i_size beyond any text, so
+ * the next read, by read() or splice, asks READ, which renders anew and whose short answer
+ * sets i_size to the text's length.  (Without it a longer text would be cut at the old
+ * length by splice, which does not ask for attributes.)
+ */
+static void drop_cache(struct server *srv, int f)
 {
-	struct snapshot *s = (struct snapshot *)(uintptr_t)fi->fh;
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(1);
 
-	if (s)
-		free(s->text);
-	free(s);
-	fuse_reply_err(req, 0);
+	bv.buf[0].mem = (char *)"\n";
+	srv->snap[f].cached = false;
+	(void)fuse_lowlevel_notify_inval_inode(srv->se, INO_FILE0 + f, 0, 0);
+	(void)fuse_lowlevel_notify_store(srv->se, INO_FILE0 + f, FAR_OFFSET, &bv, 0);
+}
+
+/*
+ * Every tick: text in the page cache older than half a tick is rendered anew and stored, so
+ * readers that never reach the end, or splice (sendfile), which asks for no attributes, see
+ * new values too.
+ */
+static void refresh_cached(struct server *srv)
+{
+	uint64_t now = now_ns();
+
+	for (int f = 0; f < _PV_FILE_MAX; f++) {
+		struct snapshot *s = &srv->snap[f];
+
+		if (!s->cached || now - s->at < TICK_NS / 2)
+			continue;
+		if (now - s->used_at >= IDLE_NS) {
+			drop_cache(srv, f);
+			continue;
+		}
+		if (render_snapshot(srv, f) > 0)
+			store_snapshot(srv, INO_FILE0 + f, true);
+	}
 }
 
 static const struct fuse_lowlevel_ops pv_ops = {
+	.init = pv_init,
 	.lookup = pv_lookup,
 	.getattr = pv_getattr,
 	.open = pv_open,
 	.read = pv_read,
-	.release = pv_release,
 };
 
 enum { P_FUSE, P_TIMER, P_CTL, P_NOTIFY, _P_MAX };
 
-/* Not FUSE: the 5 s timer, the listener fd from runimg, sysinfo() calls.  false: stop. */
-static bool other_events(struct procview *v, struct pollfd *p)
+/* Not FUSE: the 125 ms timer, the listener fd from runimg, sysinfo() calls.  false: stop. */
+static bool other_events(struct server *srv, struct pollfd *p)
 {
+	struct procview *v = srv->v;
 	uint64_t ticks;
 	char tag;
 	int fd;
 
-	if (p[P_TIMER].revents && read(p[P_TIMER].fd, &ticks, sizeof(ticks)) == sizeof(ticks))
-		procview_sample(v);
+	if (p[P_TIMER].revents && read(p[P_TIMER].fd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+		srv->ticks += (unsigned)ticks;
+		if (srv->ticks >= SAMPLE_EVERY) {
+			srv->ticks = 0;
+			procview_sample(v);
+		}
+		refresh_cached(srv);
+	}
 	if (p[P_CTL].revents & POLLIN) {
 		if (procview_recv_fd(p[P_CTL].fd, &tag, &fd) == 0 && fd >= 0) {
 			if (p[P_NOTIFY].fd >= 0)
@@ -208,7 +293,7 @@ static bool other_events(struct procview *v, struct pollfd *p)
 	return !(p[P_FUSE].revents & (POLLERR | POLLHUP)); /* the machine's mounts are gone */
 }
 
-/* The helper's loop: FUSE requests, the 5 s timer for the load average, sysinfo() calls. */
+/* The helper's loop: FUSE requests, the timer (refreshes, load average), sysinfo() calls. */
 static int serve(struct procview *v, int fuse_fd, int ctl_fd)
 {
 	char *argv[] = { (char *)"runimg-procview", NULL };
@@ -216,7 +301,7 @@ static int serve(struct procview *v, int fuse_fd, int ctl_fd)
 	struct fuse_buf buf = { 0 };
 	struct server srv = { .v = v };
 	struct fuse_session *se = fuse_session_new(&args, &pv_ops, sizeof(pv_ops), &srv);
-	const struct itimerspec every5 = { { 5, 0 }, { 5, 0 } };
+	const struct itimerspec tick = { { 0, TICK_NS }, { 0, TICK_NS } };
 	struct pollfd p[_P_MAX] = {
 		[P_FUSE] = { .fd = fuse_fd, .events = POLLIN },
 		[P_TIMER] = { .fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC), .events = POLLIN },
@@ -229,7 +314,7 @@ static int serve(struct procview *v, int fuse_fd, int ctl_fd)
 	srv.se = se;
 	snprintf(dev, sizeof(dev), "/dev/fd/%d", fuse_fd);
 	if (!se || p[P_TIMER].fd < 0 || fuse_session_mount(se, dev) < 0 ||
-	    timerfd_settime(p[P_TIMER].fd, 0, &every5, NULL) < 0)
+	    timerfd_settime(p[P_TIMER].fd, 0, &tick, NULL) < 0)
 		return -EIO;
 	procview_sample(v);
 	while (!fuse_session_exited(se)) {
@@ -239,7 +324,7 @@ static int serve(struct procview *v, int fuse_fd, int ctl_fd)
 			r = -errno;
 			break;
 		}
-		if (!other_events(v, p))
+		if (!other_events(&srv, p))
 			break;
 		if (!(p[P_FUSE].revents & POLLIN))
 			continue;
@@ -252,6 +337,8 @@ static int serve(struct procview *v, int fuse_fd, int ctl_fd)
 	}
 	free(buf.mem);
 	fuse_session_destroy(se);
+	for (int f = 0; f < _PV_FILE_MAX; f++)
+		free(srv.snap[f].text);
 	return r < 0 ? r : 0;
 }
 

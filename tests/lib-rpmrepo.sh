@@ -247,11 +247,19 @@ _rpmrepo_sign() {	# GNUPGHOME NAME FILES...
 		--addsign "$@" >/dev/null 2>&1
 }
 
+# gpg leaves an agent running for its home directory: stop it once the signing is done.
+_rpmrepo_agent_off() {	# GNUPGHOME
+	gpgconf --homedir "$1" --kill gpg-agent >/dev/null 2>&1 || true
+}
+
 # Sign DIR/repodata/repomd.xml with the named key.
 rpmrepo_sign_repomd() {	# DIR KEYNAME
+	local rc=0
 	rm -f "$1/repodata/repomd.xml.asc"
 	gpg --homedir "$RPMREPO/gnupg" --batch --armor --local-user "$2@fixture.invalid" \
-		--detach-sign -o "$1/repodata/repomd.xml.asc" "$1/repodata/repomd.xml"
+		--detach-sign -o "$1/repodata/repomd.xml.asc" "$1/repodata/repomd.xml" || rc=$?
+	_rpmrepo_agent_off "$RPMREPO/gnupg"
+	return $rc
 }
 
 _rpmrepo_generate() {	# OUT
@@ -290,6 +298,7 @@ _rpmrepo_generate() {	# OUT
 		"$out/mirror/AppStream/x86_64/os/repodata" >/dev/null || return 1
 	RPMREPO=$out rpmrepo_sign_repomd "$out/mirror/BaseOS/x86_64/os" fixture || return 1
 	RPMREPO=$out rpmrepo_sign_repomd "$out/mirror/AppStream/x86_64/os" fixture || return 1
+	_rpmrepo_agent_off "$out/gnupg"
 	rm -rf "$w"
 }
 

@@ -56,6 +56,19 @@ need_cmd() {
 	for c; do command -v "$c" >/dev/null 2>&1 || skip_all "needs $c"; done
 }
 
+need_user_xattrs() {	# the fixture tree carries user.* xattrs: $T's filesystem must take them
+	touch "$T/probe" && setfattr -n user.probe -v 1 "$T/probe" 2>/dev/null ||
+		skip_all "the filesystem of $T has no user xattrs"
+}
+
+make_fixture() {	# make_fixture DIR : tests/fixtures/mktree.sh, bailing out if it fails
+	"$top_srcdir/tests/fixtures/mktree.sh" "$1" >"$T/mktree.log" 2>&1 || {
+		sed 's/^/# /' "$T/mktree.log"
+		echo "Bail out! cannot create the fixture tree"
+		exit 1
+	}
+}
+
 on_exit() {	# on_exit COMMAND-STRING : run at exit, last registered first
 	_cleanups="$1
 $_cleanups"

@@ -9,16 +9,11 @@
 need_root
 need_cmd python3 setfacl setfattr setcap mkfs.ext4
 [ -x "$MKIMG" ] || skip_all "mkimg is not built"
-touch "$T/probe" && setfattr -n user.probe -v 1 "$T/probe" 2>/dev/null ||
-	skip_all "the filesystem of $T has no user xattrs"
+need_user_xattrs
 
 treecmp=$top_srcdir/tests/treecmp.sh
 fx=$T/fixture
-"$top_srcdir/tests/fixtures/mktree.sh" "$fx" >"$T/mktree.log" 2>&1 || {
-	sed 's/^/# /' "$T/mktree.log"
-	echo "Bail out! cannot create the fixture tree"
-	exit 1
-}
+make_fixture "$fx"
 
 build() {	# build OUTPUT WORKSPACE-DIR
 	cat >"$T/recipe" <<EOF

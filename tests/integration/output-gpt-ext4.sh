@@ -15,18 +15,13 @@ need_root
 need_cmd sfdisk blkid e2fsck dumpe2fs debugfs losetup mount umount mountpoint lsattr getcap \
 	python3 setfacl setfattr setcap
 [ -x "$MKIMG" ] || skip_all "mkimg is not built"
-touch "$T/probe" && setfattr -n user.probe -v 1 "$T/probe" 2>/dev/null ||
-	skip_all "the filesystem of $T has no user xattrs"
+need_user_xattrs
 grep -qw ext4 /proc/filesystems || modprobe ext4 2>/dev/null || skip_all "no ext4 in the kernel"
 losetup -f >/dev/null 2>&1 || skip_all "no free loop device"
 
 treecmp=$top_srcdir/tests/treecmp.sh
 fx=$T/fixture
-"$top_srcdir/tests/fixtures/mktree.sh" "$fx" >"$T/mktree.log" 2>&1 || {
-	sed 's/^/# /' "$T/mktree.log"
-	echo "Bail out! cannot create the fixture tree"
-	exit 1
-}
+make_fixture "$fx"
 # A second, small tree with a > 4 GiB sparse file: data at the start and past 4.5 GiB, a hole
 # at the end.  Kept out of the fixture, whose comparison hashes every byte.
 mkdir "$T/out" "$T/mnt" "$T/huge"

@@ -11,16 +11,11 @@
 need_root
 need_cmd bsdtar tar python3 setfacl setfattr setcap getcap gzip xz zstd
 [ -x "$MKIMG" ] || skip_all "mkimg is not built"
-touch "$T/probe" && setfattr -n user.probe -v 1 "$T/probe" 2>/dev/null ||
-	skip_all "the filesystem of $T has no user xattrs"
+need_user_xattrs
 
 treecmp=$top_srcdir/tests/treecmp.sh
 fx=$T/fixture
-"$top_srcdir/tests/fixtures/mktree.sh" "$fx" >"$T/mktree.log" 2>&1 || {
-	sed 's/^/# /' "$T/mktree.log"
-	echo "Bail out! cannot create the fixture tree"
-	exit 1
-}
+make_fixture "$fx"
 mkdir "$T/out"
 
 build() {	# build FORMAT OUTPUT

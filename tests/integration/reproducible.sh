@@ -10,18 +10,13 @@
 need_root
 need_cmd python3 setfacl setfattr setcap cmp
 [ -x "$MKIMG" ] || skip_all "mkimg is not built"
-touch "$T/probe" && setfattr -n user.probe -v 1 "$T/probe" 2>/dev/null ||
-	skip_all "the filesystem of $T has no user xattrs"
+need_user_xattrs
 
 SEED=8f2b6c1e-3d4a-4b5c-9e6f-7a8b9c0d1e2f
 OTHER_SEED=0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9
 
 for fx in fixture1 fixture2; do
-	"$top_srcdir/tests/fixtures/mktree.sh" "$T/$fx" >"$T/mktree.log" 2>&1 || {
-		sed 's/^/# /' "$T/mktree.log"
-		echo "Bail out! cannot create the fixture tree"
-		exit 1
-	}
+	make_fixture "$T/$fx"
 done
 
 build() {	# build BASETREE FORMAT OUTPUT SEED

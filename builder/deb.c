@@ -149,6 +149,10 @@ static bool is_root_entry(const char *p)
 	return !*p;
 }
 
+#define DEB_EXTRACT_FLAGS                                                                          \
+	(ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_TIME |                     \
+	 ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT)
+
 static int extract_entry(struct resolver *rs, struct archive *in, struct archive *out,
 			 struct archive_entry *e)
 {
@@ -164,7 +168,7 @@ static int extract_entry(struct resolver *rs, struct archive *in, struct archive
 	archive_entry_set_pathname(e, host);
 	if (link)
 		archive_entry_set_hardlink(e, link);
-	if (DISK_LOCKED(archive_write_header(out, e)) < ARCHIVE_WARN)
+	if (extract_write_header(out, e, DEB_EXTRACT_FLAGS) < ARCHIVE_WARN)
 		return -EIO;
 	if (archive_entry_size(e) > 0 && !link) {
 		r = extract_copy_data(in, out);
@@ -188,10 +192,6 @@ static int extract_member(struct member *m, const char *root, const char *const 
 	out = DISK_LOCKED(archive_write_disk_new());
 	if (!out)
 		return -ENOMEM;
-	archive_write_disk_set_options(out, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-						    ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-						    ARCHIVE_EXTRACT_SECURE_SYMLINKS |
-						    ARCHIVE_EXTRACT_SECURE_NODOTDOT);
 	while ((q = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
 		if (is_root_entry(archive_entry_pathname(e)) ||
 		    filtered_out(filter, archive_entry_pathname(e)))

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
+#include <archive_entry.h>
+
 #include "extract.h"
 
 pthread_mutex_t extract_disk_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -16,4 +18,18 @@ int extract_copy_data(struct archive *in, struct archive *out)
 		if (DISK_LOCKED(archive_write_data_block(out, buf, len, off)) < ARCHIVE_OK)
 			return -EIO;
 	return r == ARCHIVE_EOF ? 0 : -EBADMSG;
+}
+
+int extract_write_header(struct archive *out, struct archive_entry *e, int flags)
+{
+	int r;
+
+	if (archive_entry_filetype(e) == AE_IFDIR)
+		flags &= ~ARCHIVE_EXTRACT_TIME;
+	pthread_mutex_lock(&extract_disk_lock);
+	r = archive_write_disk_set_options(out, flags);
+	if (r == ARCHIVE_OK)
+		r = archive_write_header(out, e);
+	pthread_mutex_unlock(&extract_disk_lock);
+	return r;
 }

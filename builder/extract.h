@@ -22,5 +22,15 @@ extern pthread_mutex_t extract_disk_lock;
 		_v;                                                                                \
 	})
 
+/*
+ * Write the header of e to the disk writer out with the extraction options flags, except that a
+ * directory does not get its time from the package: it keeps the time it is made or last
+ * changed at.  dpkg and rpm set a new directory's time from the package, but they install one
+ * package after another; here packages unpack in parallel and many share a directory, and
+ * libarchive sets a directory's time when its writer closes, so the time would be that of
+ * whichever package closed last, varying from build to build.
+ */
+int extract_write_header(struct archive *out, struct archive_entry *e, int flags);
+
 /* The data of the current entry of in into the disk writer out: -EIO writing, -EBADMSG reading. */
 int extract_copy_data(struct archive *in, struct archive *out);

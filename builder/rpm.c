@@ -265,6 +265,11 @@ static char *in_root(const char *root, const char *name)
 	return strjoin(root, "/", name, NULL);
 }
 
+#define RPM_EXTRACT_FLAGS                                                                          \
+	(ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_TIME |                     \
+	 ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_NODOTDOT |                                 \
+	 ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_UNLINK)
+
 static int extract_entry(struct archive *a, struct archive *disk, struct archive_entry *e,
 			 const char *root)
 {
@@ -282,7 +287,7 @@ static int extract_entry(struct archive *a, struct archive *disk, struct archive
 			return -EBADMSG;
 		archive_entry_set_hardlink(e, link);
 	}
-	if (DISK_LOCKED(archive_write_header(disk, e)) != ARCHIVE_OK)
+	if (extract_write_header(disk, e, RPM_EXTRACT_FLAGS) != ARCHIVE_OK)
 		return -EIO;
 	r = archive_entry_size(e) > 0 ? extract_copy_data(a, disk) : 0;
 	if (r < 0)
@@ -310,10 +315,6 @@ int rpm_extract(const char *path, const char *root, const char *const *skip)
 		goto out;
 	archive_read_support_filter_all(a);
 	archive_read_support_format_cpio(a);
-	archive_write_disk_set_options(disk, ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-				       ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
-				       ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-				       ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_UNLINK);
 	r = archive_read_open_filename(a, path, 256 * 1024) == ARCHIVE_OK ? 0 : -EBADMSG;
 	while (r >= 0 && (q = archive_read_next_header(a, &e)) != ARCHIVE_EOF) {
 		if (q != ARCHIVE_OK && q != ARCHIVE_WARN)

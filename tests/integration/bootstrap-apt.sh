@@ -29,6 +29,9 @@ make_repo() {
 	aptrepo_deb "$REPO" t-ver 2.0 >/dev/null &&
 	aptrepo_deb "$REPO" t-broken 1.0 Depends=t-missing >/dev/null &&
 	aptrepo_deb "$REPO" t-contrib 1.0 --component=contrib >/dev/null &&
+	mkdir -p "$T/old/usr/share/t-old/empty" && echo old >"$T/old/usr/share/t-old/file" &&
+	touch -d @1000000000 "$T/old/usr/share/t-old/"{file,empty} "$T/old/usr/share/t-old" &&
+	aptrepo_deb "$REPO" t-old 1.0 Essential=yes Priority=required --tree="$T/old" >/dev/null &&
 	aptrepo_key "$T/key" &&
 	aptrepo_publish "$REPO" "$T/key" --suite=bookworm
 }
@@ -80,10 +83,17 @@ make_repo || { echo "Bail out! cannot build the test repository"; exit 1; }
 OUT=$T/out
 mkdir -p "$OUT"
 
-recipe "$T/good.recipe" directory "$OUT/good" Packages=t-hello Packages=t-contrib WithDocs=no
+recipe "$T/good.recipe" directory "$OUT/good" Packages=t-hello Packages=t-contrib Packages=t-old \
+	WithDocs=no
+started=$(date +%s)
 ok "build from a signed repository" "$MKIMG" --cache-dir "$CACHE" "$T/good.recipe"
 ok "all installed and configured, postinsts ran, Recommends left out, highest version" \
 	check_good "$OUT/good" "$OUT/good.manifest.json"
+# The essential set is unpacked in parallel: files keep the package's time, directories the
+# time they were made (else "the time of whichever package set it last" varies by build).
+ok "files keep the package's mtime, directories do not" eval \
+	'[ "$(stat -c %Y "$OUT/good/usr/share/t-old/file")" = 1000000000 ] &&
+	 [ "$(stat -c %Y "$OUT/good/usr/share/t-old/empty")" -ge "$started" ]'
 
 recipe "$T/rec.recipe" directory "$OUT/rec" Packages=t-hello WithRecommends=yes
 ok "WithRecommends=yes installs Recommends" "$MKIMG" --cache-dir "$CACHE" "$T/rec.recipe"

@@ -332,6 +332,7 @@ static void start_procview(struct machine *m)
 		.cg = m->cg.m,
 		.visible = m->cpus,
 		.start_boottime_ns = m->start_boottime_ns,
+		.strict = m->settings->proc_view == PROC_VIEW_STRICT,
 	};
 	r = procview_start(&c, &m->pv);
 	if (r == -EOPNOTSUPP)

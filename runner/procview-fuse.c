@@ -2,8 +2,9 @@
 /*
  * The /proc view's FUSE server: a detached mount (fsopen/fsmount, never attached on the host)
  * and a helper process that serves it with libfuse3's low-level API, one thread, and samples
- * the load average every 5 s.  The helper keeps the text of each file and pushes it into the
- * kernel's page cache, which serves the reads (see store_snapshot and refresh_cached).
+ * the load average every 5 s.  By default the helper keeps the text of each file and pushes it
+ * into the kernel's page cache, which serves the reads (see store_snapshot and refresh_cached);
+ * with --proc-view strict each open file has a text of its own instead (see strict_open).
  */
 #define FUSE_USE_VERSION 35
 #include <errno.h>
@@ -57,6 +58,7 @@ struct server {
 	struct fuse_session *se;
 	struct snapshot snap[_PV_FILE_MAX];
 	unsigned ticks;
+	bool strict;
 };
 
 static uint64_t now_ns(void)
@@ -141,7 +143,7 @@ static void pv_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		e.ino = INO_FILE0 + f;
 		fill_attr(srv, e.ino, &e.attr);
 		/* Not in the cache yet: as after drop_cache, the first read renders it. */
-		if (!srv->snap[f].cached) {
+		if (!srv->strict && !srv->snap[f].cached) {
 			e.attr.st_size = FAR_OFFSET + 1;
 			e.attr_timeout = 0;
 		}
@@ -257,6 +259,123 @@ static const struct fuse_lowlevel_ops pv_ops = {
 	.read = pv_read,
 };
 
+/*
+ * --proc-view strict: each open file has its own text, rendered when it is opened and again
+ * by a read at offset 0 (procps keeps the file open, seeks back and reads again), so a reader
+ * sees one consistent text however it splits its reads, as with lxcfs.  Reads are direct: a
+ * trip to the helper each, which is what makes this mode slower.  The files are size 0, like
+ * the kernel's /proc files, but splice (sendfile, which busybox cat uses) reads through the
+ * page cache up to i_size: so each render is stored there too, which raises i_size; a shorter
+ * text shrinks it again when its read comes back short.
+ */
+struct handle {
+	char *text;
+	size_t len;
+	bool fresh; /* rendered by open, not read yet */
+};
+
+static int strict_render(struct server *srv, fuse_ino_t ino, struct handle *h)
+{
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
+	int r;
+
+	free(h->text);
+	h->text = NULL;
+	r = procview_render(srv->v, (enum procview_file)file_of(ino), &h->text, &h->len);
+	if (r < 0)
+		return r;
+	bv.buf[0].mem = h->text;
+	bv.buf[0].size = h->len;
+	if (h->len)
+		(void)fuse_lowlevel_notify_store(srv->se, ino, 0, &bv, 0);
+	return 0;
+}
+
+static void strict_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	if (ino != FUSE_ROOT_ID && file_of(ino) < 0) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	st = (struct stat){ .st_ino = ino, .st_nlink = 1 };
+	st.st_mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0555 : S_IFREG | 0444;
+	fuse_reply_attr(req, &st, ENTRY_TIMEOUT);
+}
+
+static void strict_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct handle *h;
+	int r;
+
+	if (file_of(ino) < 0) {
+		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	h = calloc(1, sizeof(*h));
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	r = strict_render(fuse_req_userdata(req), ino, h);
+	if (r < 0) {
+		free(h);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	h->fresh = true;
+	fi->fh = (uint64_t)(uintptr_t)h;
+	fi->direct_io = 1;
+	if (fuse_reply_open(req, fi) == -ENOENT) { /* the open was interrupted */
+		free(h->text);
+		free(h);
+	}
+}
+
+static void strict_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+	int r;
+
+	if (off == 0 && !h->fresh) {
+		r = strict_render(fuse_req_userdata(req), ino, h);
+		if (r < 0) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+	}
+	h->fresh = false;
+	if ((size_t)off >= h->len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	fuse_reply_buf(req, h->text + off, size < h->len - (size_t)off ? size : h->len - (size_t)off);
+}
+
+static void strict_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct handle *h = (struct handle *)(uintptr_t)fi->fh;
+
+	if (h)
+		free(h->text);
+	free(h);
+	fuse_reply_err(req, 0);
+}
+
+static const struct fuse_lowlevel_ops strict_ops = {
+	.lookup = pv_lookup,
+	.getattr = strict_getattr,
+	.open = strict_open,
+	.read = strict_read,
+	.release = strict_release,
+};
+
 enum { P_FUSE, P_TIMER, P_CTL, P_NOTIFY, _P_MAX };
 
 /* Not FUSE: the 125 ms timer, the listener fd from runimg, sysinfo() calls.  false: stop. */
@@ -294,13 +413,14 @@ static bool other_events(struct server *srv, struct pollfd *p)
 }
 
 /* The helper's loop: FUSE requests, the timer (refreshes, load average), sysinfo() calls. */
-static int serve(struct procview *v, int fuse_fd, int ctl_fd)
+static int serve(struct procview *v, bool strict, int fuse_fd, int ctl_fd)
 {
 	char *argv[] = { (char *)"runimg-procview", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
 	struct fuse_buf buf = { 0 };
-	struct server srv = { .v = v };
-	struct fuse_session *se = fuse_session_new(&args, &pv_ops, sizeof(pv_ops), &srv);
+	struct server srv = { .v = v, .strict = strict };
+	const struct fuse_lowlevel_ops *ops = strict ? &strict_ops : &pv_ops;
+	struct fuse_session *se = fuse_session_new(&args, ops, sizeof(*ops), &srv);
 	const struct itimerspec tick = { { 0, TICK_NS }, { 0, TICK_NS } };
 	struct pollfd p[_P_MAX] = {
 		[P_FUSE] = { .fd = fuse_fd, .events = POLLIN },
@@ -388,7 +508,7 @@ _Noreturn static void helper_main(const struct procview_config *c, pid_t parent,
 	(void)syscall(SYS_close_range, 5, ~0U, 0);
 	if (procview_new(c, &v) < 0)
 		_exit(1);
-	_exit(serve(v, 3, 4) < 0 ? 1 : 0);
+	_exit(serve(v, c->strict, 3, 4) < 0 ? 1 : 0);
 }
 
 int procview_start(const struct procview_config *c, struct procview_server *ret)

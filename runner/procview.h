@@ -142,6 +142,7 @@ struct procview_config {
 	cpu_set_t visible;	   /* host CPUs the machine sees */
 	uint64_t start_boottime_ns; /* CLOCK_BOOTTIME at the machine's start */
 	const char *proc;	   /* "/proc" (tests: a fixture directory) */
+	bool strict;		   /* a snapshot per open, not the page cache (procview-fuse.c) */
 };
 
 int procview_new(const struct procview_config *c, struct procview **ret);

@@ -223,6 +223,21 @@ static int files_bind(struct file_ctx *c, const char *key, const char *value)
 	return r;
 }
 
+static int exec_proc_view(struct file_ctx *c, const char *key, const char *value)
+{
+	int v;
+
+	if (!*value) {
+		c->s->proc_view = -1;
+		return 0;
+	}
+	v = proc_view_from_string(value);
+	if (v < 0)
+		return file_error(c, "invalid value '%s' for %s= (yes, no or strict)", value, key);
+	c->s->proc_view = v;
+	return 0;
+}
+
 /* ---- [Network] Private=; the rest of [Network] and [Interface] ------------------------- */
 
 static int network_private(struct file_ctx *c, const char *key, const char *value)
@@ -273,6 +288,7 @@ static const struct file_key keys[] = {
 	{ "Exec", "Environment", exec_environment },
 	{ "Exec", "Parameters", exec_parameters },
 	{ "Exec", "NotifyReady", exec_notify_ready },
+	{ "Exec", "ProcView", exec_proc_view },
 	{ "Files", "ReadOnly", files_read_only },
 	{ "Files", "Ephemeral", files_ephemeral },
 	{ "Files", "Overlay", files_overlay },

@@ -156,13 +156,23 @@ static int finalize_snapshot(struct run_settings *s, const char **ret_msg)
 	return 0;
 }
 
+int proc_view_from_string(const char *value)
+{
+	int b;
+
+	if (streq(value, "strict"))
+		return PROC_VIEW_STRICT;
+	b = parse_bool(value);
+	return b < 0 ? b : b ? PROC_VIEW_CACHED : PROC_VIEW_NO;
+}
+
 int settings_set_proc_view(struct run_settings *s, const char *value)
 {
-	int b = parse_bool(value);
+	int v = proc_view_from_string(value);
 
-	if (b < 0)
-		return b;
-	s->proc_view = b;
+	if (v < 0)
+		return v;
+	s->proc_view = v;
 	return 0;
 }
 
@@ -188,7 +198,7 @@ int settings_finalize(struct run_settings *s, const char **ret_msg)
 	if (s->timeout_usec < 0)
 		s->timeout_usec = (int64_t)RUNIMG_DEFAULT_TIMEOUT_USEC;
 	if (s->proc_view < 0)
-		s->proc_view = 1;
+		s->proc_view = PROC_VIEW_CACHED;
 	r = finalize_snapshot(s, ret_msg);
 	if (r < 0)
 		return r;

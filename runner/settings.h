@@ -63,7 +63,7 @@ struct run_settings {
 	int notify_ready;
 	int64_t timeout_usec; /* -1: default */
 	struct cg_limits limits; /* --memory ..., --property, [Resources] */
-	int proc_view;		 /* the machine's own /proc/meminfo etc. (default yes) */
+	int proc_view;		 /* enum proc_view: the machine's own /proc/meminfo etc. */
 	/* --network, --network-bridge, [Network] Bridge=, [Interface]: netif_config_add_*() and
 	 * netif_config_assign() fill it, netif_config_finalize() checks it (main.c); any
 	 * interface implies a private network (settings_finalize()). */
@@ -85,6 +85,9 @@ int settings_add_bind(struct run_settings *s, const char *spec, bool read_only);
 int settings_add_env(struct run_settings *s, const char *assignment);
 int settings_set_timeout(struct run_settings *s, const char *value);
 /* --proc-view yes|no */
+/* --proc-view / ProcView=: yes (served from the page cache), strict (a snapshot per open), no. */
+enum proc_view { PROC_VIEW_NO = 0, PROC_VIEW_CACHED = 1, PROC_VIEW_STRICT = 2 };
+int proc_view_from_string(const char *value);
 int settings_set_proc_view(struct run_settings *s, const char *value);
 
 /* Defaults and consistency checks.  On error *ret_msg says why (static text). */

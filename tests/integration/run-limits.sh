@@ -52,6 +52,22 @@ ok "--property MemoryMax=64M" inside --property MemoryMax=64M -- '
 ok "no limit: the host's MemTotal" inside -- "grep -q '^MemTotal: *$host_kb kB' /proc/meminfo"
 ok "--proc-view no: the host's /proc/meminfo even with a limit" inside --memory 100M \
 	--proc-view no -- "grep -q '^MemTotal: *$host_kb kB' /proc/meminfo"
+# strict: an open file keeps the text it was opened with however long it reads.  Line 1 is
+# read, 40M go into /dev/shm (charged to the machine), then the rest: its MemFree is still
+# from before, 40M above a new read's.  (The default view refreshes the page cache under an
+# open file, so there the rest is new text.)
+split_read='exec 3</proc/meminfo; read -r first <&3
+	dd if=/dev/zero of=/dev/shm/x bs=1M count=40 2>/dev/null; sleep 0.5
+	held=$(dd bs=4096 <&3 2>/dev/null | awk "/^MemFree:/ { print \$2 }")
+	now=$(awk "/^MemFree:/ { print \$2 }" /proc/meminfo)
+	echo "first: $first, MemFree held $held, now $now"; [ $((held - now)) -ge 30000 ]'
+ok "--proc-view strict: an open file keeps its snapshot" inside --memory 100M \
+	--proc-view strict -- "$split_read"
+ok "--proc-view strict: the values are the machine's" inside --memory 100M \
+	--proc-view strict -- 'grep -q "^MemTotal: *102400 kB" /proc/meminfo &&
+	[ "$(free -m | awk "/^Mem:/ { print \$2 }")" -ge 99 ] && [ "$(cat /proc/uptime | cut -d. -f1)" -lt 60 ]'
+ok "the default view refreshes an open file (why strict exists)" inside --memory 100M -- "
+	! { $split_read; }"
 
 # --- CPUs -----------------------------------------------------------------------------------
 ok "--cpus 1: nproc 1, one processor, one cpuN line, online 0" inside --cpus 1 -- '

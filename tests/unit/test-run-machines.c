@@ -42,13 +42,14 @@ static void test_keys(void)
 	is_int(parse(&s,
 		     "[Exec]\nBoot=yes\nHostname=web\nEnvironment=A=1 \"B=two words\" C='x y'\n"
 		     "Environment=A=3\nParameters=/bin/sh -c \"echo hi\"\nNotifyReady=yes\n"
-		     "[Files]\nReadOnly=no\nEphemeral=yes\nBind=/srv:/mnt\n"
+		     "ProcView=strict\n[Files]\nReadOnly=no\nEphemeral=yes\nBind=/srv:/mnt\n"
 		     "BindReadOnly=/etc/x:/y:rbind\n[Network]\nPrivate=yes\n",
 		     &msg),
 	       0, "every [Exec] and [Files] key");
 	ok(s.boot == 1 && s.notify_ready == 1 && s.read_only == 0 && s.private_network == 1,
 	   "booleans");
 	is_str(s.hostname, "web", "Hostname=");
+	is_int(s.proc_view, PROC_VIEW_STRICT, "ProcView=strict");
 	is_int((long long)strv_length(s.environment), 3, "Environment= words, a name once");
 	is_str(s.environment[0], "A=3", "a later assignment replaces");
 	is_str(s.environment[1], "B=two words", "double quotes");
@@ -88,6 +89,8 @@ static void test_errors(void)
 		{ "[Exec]\nBoot=yes\nHostnme=x\n",
 		  "m.conf:3: unknown key 'Hostnme' in [Exec] (did you mean 'Hostname'?)" },
 		{ "[Exec]\nBoot=perhaps\n", "m.conf:2: invalid boolean 'perhaps' for Boot= (yes or no)" },
+		{ "[Exec]\nProcView=lazy\n",
+		  "m.conf:2: invalid value 'lazy' for ProcView= (yes, no or strict)" },
 		{ "[Exce]\nBoot=yes\n", "m.conf:2: unknown section [Exce] (did you mean [Exec]?)" },
 		{ "Boot=yes\n", "m.conf:1: assignment outside of any [Section]" },
 		{ "[Files]\nBoot=yes\n", "m.conf:2: key 'Boot' belongs in [Exec], not in [Files]" },

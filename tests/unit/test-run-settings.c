@@ -64,6 +64,21 @@ static void test_timeout(void)
 	settings_done(&s);
 }
 
+static void test_proc_view(void)
+{
+	struct run_settings s;
+
+	settings_init(&s);
+	is_int(settings_set_proc_view(&s, "strict"), 0, "--proc-view strict");
+	is_int(s.proc_view, PROC_VIEW_STRICT, "... strict");
+	is_int(settings_set_proc_view(&s, "no"), 0, "--proc-view no");
+	is_int(s.proc_view, PROC_VIEW_NO, "... no");
+	is_int(settings_set_proc_view(&s, "yes"), 0, "--proc-view yes");
+	is_int(s.proc_view, PROC_VIEW_CACHED, "... yes: the page cache");
+	is_int(settings_set_proc_view(&s, "maybe"), -EINVAL, "junk refused");
+	settings_done(&s);
+}
+
 static int finalize(struct run_settings *s, const char **msg)
 {
 	if (!s->input)
@@ -149,6 +164,7 @@ int main(void)
 	test_binds();
 	test_env();
 	test_timeout();
+	test_proc_view();
 	test_finalize();
 	test_names();
 	return tap_done();

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -276,10 +277,44 @@ static void bind_procview(struct machine *m, const char *root)
 	m->pv.mount_fd = -1;
 }
 
+/*
+ * Joining a cgroup v1 hierarchy waits for an RCU grace period in the kernel (the first write
+ * to cgroup.procs takes about 20 ms on a small VM), so it runs in a thread beside the mounts,
+ * which do not need it.  (On cgroup v2 the leader is born in its cgroup: nothing to wait for.)
+ */
+struct attach_job {
+	const struct cg_set *cg;
+	pid_t leader;
+	bool in_cgroup;
+	int r;
+};
+
+static void *attach_thread(void *p)
+{
+	struct attach_job *j = p;
+
+	j->r = cg_attach(j->cg, j->leader, j->in_cgroup);
+	return NULL;
+}
+
+static int mount_steps(struct machine *m, pid_t leader, const char *root)
+{
+	int r;
+
+	if ((r = write_id_maps(leader)) < 0 || (r = rootfs_mount(&m->rootfs, m->staging)) < 0 ||
+	    (r = mount_plan_execute(&m->plan, PHASE_ROOT, root)) < 0 ||
+	    (r = run_api_helper(m, leader, root)) < 0)
+		return r;
+	bind_procview(m, root);
+	return 0;
+}
+
 static int setup_steps(struct machine *m, int to_parent, int leader_fd)
 {
+	struct attach_job job = { .cg = &m->cg };
+	pthread_t attach;
+	bool threaded;
 	_cleanup_free_ char *root = strjoin(m->staging, "/root", NULL);
-	bool in_cgroup = false;
 	pid_t leader;
 	int r;
 
@@ -292,21 +327,22 @@ static int setup_steps(struct machine *m, int to_parent, int leader_fd)
 	enter_time_ns(m);
 	if (CPU_COUNT(&m->cpus) && sched_setaffinity(0, sizeof(m->cpus), &m->cpus) < 0)
 		log_debug("cannot set the machine's CPU affinity: %m");
-	leader = clone_leader(m, leader_fd, &in_cgroup);
+	leader = clone_leader(m, leader_fd, &job.in_cgroup);
 	if (leader < 0)
 		return log_error_errno(leader, "cannot create the machine's namespaces");
 	/* From here on runimg knows the leader, and kills it if we fail. */
 	if (write(to_parent, &leader, sizeof(leader)) != sizeof(leader))
 		return -errno;
-	if ((r = cg_attach(&m->cg, leader, in_cgroup)) < 0 || (r = write_id_maps(leader)) < 0)
+	job.leader = leader;
+	threaded = pthread_create(&attach, NULL, attach_thread, &job) == 0;
+	if (!threaded)
+		attach_thread(&job);
+	r = mount_steps(m, leader, root);
+	/* Before the pivot: the thread resolves its paths in our root. */
+	if (threaded)
+		pthread_join(attach, NULL);
+	if (r < 0 || (r = job.r) < 0)
 		return r;
-	if ((r = rootfs_mount(&m->rootfs, m->staging)) < 0)
-		return r;
-	if ((r = mount_plan_execute(&m->plan, PHASE_ROOT, root)) < 0)
-		return r;
-	if ((r = run_api_helper(m, leader, root)) < 0)
-		return r;
-	bind_procview(m, root);
 	return mount_pivot(root);
 }
 

@@ -362,14 +362,14 @@ static int attach_loop(struct machine *m)
 
 static int open_notify(struct machine *m)
 {
-	_cleanup_free_ char *dir = strjoin(m->settings->state_dir, "/notify", NULL);
 	int r;
 
 	if (m->settings->boot <= 0)
 		return 0;
-	if (!dir || !(m->notify_path = strjoin(dir, "/", m->name, NULL)))
+	m->notify_path = state_path(&m->state, m->settings->state_dir, "notify");
+	if (!m->notify_path)
 		return -ENOMEM;
-	if ((r = mkdir_p(dir, 0755)) < 0 || (r = notify_listen(m->notify_path, &m->notify_fd)) < 0)
+	if ((r = notify_listen(m->notify_path, &m->notify_fd)) < 0)
 		return log_error_errno(r, "cannot listen on '%s'", m->notify_path);
 	return write_state(m);
 }
@@ -399,7 +399,7 @@ static int prepare_setup(struct machine *m)
 		return log_error_errno(r, "cannot allocate a pty for the console");
 	if ((r = open_notify(m)) < 0)
 		return r;
-	m->staging = strjoin(s->state_dir, "/root", NULL);
+	m->staging = strjoin(s->state_dir, "/.staging", NULL);
 	mask = m->staging ? strjoin(m->staging, "/inaccessible", NULL) : NULL;
 	if (!mask)
 		return -ENOMEM;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -15,63 +16,80 @@
 #include "fileio.h"
 #include "ifspec.h"
 #include "log.h"
+#include "settings.h"
 #include "state.h"
 #include "strutil.h"
 #include "veth.h"
 
 static int open_dir(const char *state_dir)
 {
-	_cleanup_free_ char *dir = strjoin(state_dir, "/machines", NULL);
-	int r;
+	int r = mkdir_p(state_dir, 0755);
 
-	if (!dir)
-		return -ENOMEM;
-	r = mkdir_p(dir, 0755);
 	if (r < 0)
 		return r;
-	r = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	return r < 0 ? -errno : r;
 }
 
-/* Remove one stale entry: we hold its lock through fd. */
+/* Empty the entry directory dir_fd/name (one level: state, notify) and remove it. */
+static void remove_entry(int dir_fd, const char *name)
+{
+	_cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+						    O_CLOEXEC);
+	_cleanup_closedir_ DIR *d = NULL;
+
+	if (fd >= 0 && (d = fdopendir(fd)))
+		fd = -1;
+	for (struct dirent *de; d && (de = readdir(d));)
+		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	(void)unlinkat(dir_fd, name, AT_REMOVEDIR);
+}
+
+/* Remove one stale entry: we hold the lock of its state file through fd. */
 static void sweep_entry(int dir_fd, const char *name, int fd)
 {
-	_cleanup_free_ char *text = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
 	int dup_fd = dup(fd);
 	char line[4096];
 
-	if (dup_fd < 0 || !(f = fdopen(dup_fd, "r"))) {
-		if (dup_fd >= 0)
-			close(dup_fd);
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
+	if (dup_fd >= 0 && !(f = fdopen(dup_fd, "r")))
+		close(dup_fd);
+	while (f && fgets(line, sizeof(line), f)) {
 		const char *v;
 
 		line[strcspn(line, "\n")] = 0;
 		if ((v = startswith(line, "CGROUP=")) && startswith(v, "/sys/fs/cgroup/"))
 			(void)cg_remove_tree(v);
-		else if ((v = startswith(line, "NOTIFY=")) && v[0] == '/')
-			(void)unlink(v);
 	}
-	(void)veth_sweep(name);
-	log_debug("removed the state of machine '%s' (its runimg is gone)", name);
-	(void)unlinkat(dir_fd, name, 0);
+	if (name[0] != '.') {
+		(void)veth_sweep(name);
+		log_debug("removed the state of machine '%s' (its runimg is gone)", name);
+	}
+	remove_entry(dir_fd, name);
 }
 
-/* 1 if the entry was stale and has been removed, 0 if it is alive. */
+/*
+ * 1 if the entry was stale and has been removed (or is not there), 0 if it is alive.  An
+ * entry without a state file is being created or removed right now: left alone (0).
+ */
 static int try_sweep(int dir_fd, const char *name)
 {
-	_cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_free_ char *path = strjoin(name, "/state", NULL);
+	_cleanup_close_ int fd = -1;
 	struct stat a, b;
 
+	if (!path)
+		return -ENOMEM;
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return faccessat(dir_fd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0 ? 1 : 0;
 	if (fd < 0)
-		return errno == ENOENT ? 1 : -errno;
+		return errno == ENOTDIR ? (unlinkat(dir_fd, name, 0), 1) : -errno;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK ? 0 : -errno;
 	/* Still the same file under that name?  (Its owner may have replaced it meanwhile.) */
-	if (fstat(fd, &a) < 0 || fstatat(dir_fd, name, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
+	if (fstat(fd, &a) < 0 || fstatat(dir_fd, path, &b, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    a.st_ino != b.st_ino || a.st_dev != b.st_dev)
 		return 1;
 	sweep_entry(dir_fd, name, fd);
@@ -87,6 +105,7 @@ int state_sweep_one(const char *state_dir, const char *name)
 	return try_sweep(dir_fd, name);
 }
 
+/* Machines' entries, and the ".new-*" directories of runimgs killed while claiming a name. */
 void state_sweep(const char *state_dir)
 {
 	_cleanup_close_ int dir_fd = open_dir(state_dir);
@@ -101,7 +120,7 @@ void state_sweep(const char *state_dir)
 		return;
 	}
 	for (struct dirent *de; (de = readdir(d));)
-		if (de->d_name[0] != '.')
+		if (machine_name_valid(de->d_name) || startswith(de->d_name, ".new-"))
 			(void)try_sweep(dir_fd, de->d_name);
 }
 
@@ -124,31 +143,62 @@ char *state_interfaces(const struct netif_config *cfg, const char *machine, bool
 	return text;
 }
 
+/*
+ * The entry is made complete and locked in a directory of its own, then renamed to its name:
+ * rename(2) does not replace a directory that has files in it, so of two runimgs claiming a
+ * name one wins, and a reader never sees an entry without its state file.
+ */
+static int make_entry(int dir_fd, char tmp[static 24], int *ret_fd)
+{
+	_cleanup_close_ int fd = -1;
+	char path[40];
+	uint32_t x;
+	int r;
+
+	for (unsigned i = 0;; i++) {
+		if (getrandom(&x, sizeof(x), 0) != sizeof(x))
+			return -EIO;
+		snprintf(tmp, 24, ".new-%08x", x);
+		if (mkdirat(dir_fd, tmp, 0755) == 0)
+			break;
+		if (errno != EEXIST || i > 8)
+			return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/state", tmp);
+	fd = openat(dir_fd, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		r = -errno;
+		remove_entry(dir_fd, tmp);
+		return r;
+	}
+	*ret_fd = steal_fd(fd);
+	return 0;
+}
+
 int state_claim(const char *state_dir, const char *name, struct machine_state *ret)
 {
 	_cleanup_close_ int dir_fd = open_dir(state_dir), fd = -1;
+	char tmp[24];
+	int r;
 
 	if (dir_fd < 0)
 		return dir_fd;
-	fd = openat(dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX) < 0)
-		return -errno;
+	if (!machine_name_valid(name))
+		return -EINVAL;
+	if ((r = make_entry(dir_fd, tmp, &fd)) < 0)
+		return r;
 	for (unsigned attempt = 0;; attempt++) {
-		if (linkat(fd, "", dir_fd, name, AT_EMPTY_PATH) == 0)
+		if (renameat(dir_fd, tmp, dir_fd, name) == 0)
 			break;
-		if (errno != EEXIST || attempt > 0)
-			return -errno;
-		int r = try_sweep(dir_fd, name);
-		if (r < 0)
-			return r;
-		if (r == 0)
-			return -EEXIST;
+		r = errno == ENOTEMPTY ? -EEXIST : -errno;
+		if (r == -EEXIST && attempt == 0 && (r = try_sweep(dir_fd, name)) > 0)
+			continue;
+		remove_entry(dir_fd, tmp);
+		return r == 0 ? -EEXIST : r;
 	}
 	ret->name = strdup(name);
 	if (!ret->name) {
-		(void)unlinkat(dir_fd, name, 0);
+		remove_entry(dir_fd, name);
 		return -ENOMEM;
 	}
 	ret->fd = steal_fd(fd);
@@ -167,10 +217,15 @@ int state_write(struct machine_state *st, const char *content)
 	return 0;
 }
 
+char *state_path(const struct machine_state *st, const char *state_dir, const char *file)
+{
+	return strjoin(state_dir, "/", st->name, "/", file, NULL);
+}
+
 void state_release(struct machine_state *st)
 {
 	if (st->name && st->dir_fd >= 0)
-		(void)unlinkat(st->dir_fd, st->name, 0);
+		remove_entry(st->dir_fd, st->name);
 	if (st->fd >= 0)
 		close(st->fd);
 	if (st->dir_fd >= 0)
@@ -307,12 +362,12 @@ static int read_entry(int fd, const char *name, struct machine_entry **ret)
 
 int state_read(const char *state_dir, const char *name, struct machine_entry **ret)
 {
-	_cleanup_free_ char *path = strjoin(state_dir, "/machines/", name, NULL);
+	_cleanup_free_ char *path = strjoin(state_dir, "/", name, "/state", NULL);
 	_cleanup_close_ int fd = -1;
 
 	if (!path)
 		return -ENOMEM;
-	if (strchr(name, '/') || name[0] == '.')
+	if (!machine_name_valid(name))
 		return -ENOENT;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -335,25 +390,22 @@ static int entry_cmp(const void *a, const void *b)
 
 int state_list(const char *state_dir, struct machine_entry ***ret, size_t *ret_n)
 {
-	_cleanup_free_ char *dir = strjoin(state_dir, "/machines", NULL);
 	_cleanup_closedir_ DIR *d = NULL;
 	struct machine_entry **v = NULL;
 	size_t n = 0;
 	int r = 0;
 
-	if (!dir)
-		return -ENOMEM;
-	d = opendir(dir);
+	d = opendir(state_dir);
 	if (!d && errno != ENOENT)
 		return -errno;
 	for (struct dirent *de; d && (de = readdir(d));) {
 		struct machine_entry *e = NULL, **nv;
 
-		if (de->d_name[0] == '.')
+		if (!machine_name_valid(de->d_name))
 			continue;
 		r = state_read(state_dir, de->d_name, &e);
-		if (r == -ENOENT)
-			continue; /* gone meanwhile */
+		if (r == -ENOENT || r == -ENOTDIR)
+			continue; /* not an entry, or gone meanwhile */
 		if (r < 0 || !(nv = realloc(v, (n + 1) * sizeof(*v)))) {
 			machine_entry_free(e);
 			state_list_free(v, n);

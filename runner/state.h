@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The registry of running machines: STATE_DIR/machines/NAME, a KEY=VALUE file that its runimg
- * keeps locked (flock) for as long as it runs.  A file nobody holds a lock on belongs to a
- * runimg that was killed; the next runimg sweeps it together with the cgroups and the notify
- * socket it names.  (One file per machine rather than a directory: the name space of machines
- * stays apart from runimg's own entries in STATE_DIR.)
+ * The registry of running machines: a directory STATE_DIR/NAME per machine, holding "state",
+ * a KEY=VALUE file that its runimg keeps locked (flock) for as long as it runs, and "notify",
+ * the socket a booted guest's sd_notify() reaches.  A state file nobody holds a lock on
+ * belongs to a runimg that was killed; the next runimg sweeps the entry together with the
+ * cgroups it names and the machine's host-side veths.  runimg's own entries in STATE_DIR
+ * start with a dot, which machine names cannot.
  *
  * Keys: NAME PID PID_START LEADER LEADER_START STATE IMAGE KIND MODE BOOT UUID HOSTNAME NETNS
  * CGROUP (repeated) INTERFACE (repeated) NOTIFY.  *_START are the processes' start times (clock
@@ -25,11 +26,14 @@ struct machine_state {
 
 #define MACHINE_STATE_NULL ((struct machine_state){ .fd = -1, .dir_fd = -1 })
 
-/* Create and lock STATE_DIR/machines/name.  -EEXIST when a running machine has the name. */
+/* Create STATE_DIR/name with its state file locked.  -EEXIST when a running machine has the
+ * name; a stale entry of that name is swept first. */
 int state_claim(const char *state_dir, const char *name, struct machine_state *ret);
+/* STATE_DIR/NAME/file of a claimed entry. */
+char *state_path(const struct machine_state *st, const char *state_dir, const char *file);
 /* Replace the file's content (the lock is kept). */
 int state_write(struct machine_state *st, const char *content);
-/* Unlink and unlock. */
+/* Remove the entry (its files and directory) and unlock. */
 void state_release(struct machine_state *st);
 struct netif_config;
 /* The INTERFACE= lines ("GUEST HOST-SIDE BRIDGE") of the machine's veths, "" when !created. */

@@ -22,7 +22,7 @@ boot() { # boot NAME [OPTIONS]: boot in the background; $pid is runimg, $leader 
 	on_exit "kill -9 $pid"
 	leader=
 	for i in $(seq 100); do
-		leader=$(sed -n 's/^LEADER=//p' "/run/runimg/machines/$name" 2>/dev/null)
+		leader=$(sed -n 's/^LEADER=//p' "/run/runimg/$name/state" 2>/dev/null)
 		[ -n "$leader" ] && [ "$leader" != 0 ] && return 0
 		sleep 0.1
 	done

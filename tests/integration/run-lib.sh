@@ -73,7 +73,7 @@ run_snapshot() {
 		find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d \( -name "runimg-$RUN_PREFIX*" \
 			-o -path "*/runimg/$RUN_PREFIX*" \) 2>/dev/null | sort
 		echo "# state"
-		find /run/runimg -mindepth 1 ! -type d -name "$RUN_PREFIX*" 2>/dev/null | sort
+		find /run/runimg -mindepth 1 -maxdepth 2 -path "/run/runimg/$RUN_PREFIX*" 2>/dev/null | sort
 	} >"$1"
 }
 

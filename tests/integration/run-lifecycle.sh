@@ -74,7 +74,7 @@ for mode in "" -b; do
 	fi
 	pid=$!
 	sleep 1
-	leader=$(sed -n 's/^LEADER=//p' /run/runimg/machines/rlc-k9 2>/dev/null)
+	leader=$(sed -n 's/^LEADER=//p' /run/runimg/rlc-k9/state 2>/dev/null)
 	kill -9 $pid
 	wait $pid 2>/dev/null
 	gone() {

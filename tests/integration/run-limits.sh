@@ -137,7 +137,7 @@ else
 	on_exit "kill -9 $pid"
 	leader=
 	for i in $(seq 900); do # its READY=1, within 90 s
-		leader=$(sed -n 's/^LEADER=//p' /run/runimg/machines/rlim-deb 2>/dev/null)
+		leader=$(sed -n 's/^LEADER=//p' /run/runimg/rlim-deb/state 2>/dev/null)
 		grep -q "machine 'rlim-deb' is ready" "$T/deb.log" && break
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.1

@@ -31,7 +31,7 @@ start() {
 wait_state() {
 	local i st
 	for i in $(seq 1200); do
-		st=$(sed -n 's/^STATE=//p' "/run/runimg/machines/$1" 2>/dev/null)
+		st=$(sed -n 's/^STATE=//p' "/run/runimg/$1/state" 2>/dev/null)
 		[ "$st" = "$2" ] && return 0
 		sleep 0.1
 	done
@@ -39,7 +39,7 @@ wait_state() {
 	tail -20 "$T/$1.log"
 	return 1
 }
-key() { sed -n "s/^$2=//p" "/run/runimg/machines/$1"; }
+key() { sed -n "s/^$2=//p" "/run/runimg/$1/state"; }
 # json NAME EXPR: python3 expression over d = runimg status NAME --json is true
 json() {
 	"$RUNIMG" status "$1" --json | python3 -c "import json, sys; d = json.load(sys.stdin)
@@ -73,6 +73,18 @@ if [ -n "$DEB" ]; then
 	ok "Debian machine (booted) is ready" wait_state rmach-deb ready
 else
 	skip "Debian machine (booted) is ready" "no Debian 12 tree (debootstrap or a mirror missing)"
+fi
+# The registry: a directory /run/runimg/NAME/ with the locked state file (leader pid and its
+# start time, image, interfaces, cgroups).
+ok "registry: /run/runimg/rmach-bb/state names leader, start time, image, cgroups" eval \
+	'[ "$(key rmach-bb LEADER)" -gt 1 ] && [ "$(key rmach-bb LEADER_START)" -gt 0 ] &&
+	 [ "$(key rmach-bb IMAGE)" = "$IMG" ] && key rmach-bb CGROUP | grep -q "^/sys/fs/cgroup/" &&
+	 { [ -z "$BR" ] || key rmach-bb INTERFACE | grep -q " $BR\$"; }'
+ok "... and is locked by its runimg" eval '! flock -n -s /run/runimg/rmach-bb/state true'
+if [ -n "$DEB" ]; then
+	ok "... and the booted machine's: BOOT=yes" test "$(key rmach-deb BOOT)" = yes
+else
+	skip "... and the booted machine's: BOOT=yes" "no Debian 12 tree"
 fi
 
 ok "list shows the busybox machine: name, state, leader, image, memory, CPU, uptime" \
@@ -148,7 +160,7 @@ fails "a second machine of a running name is refused: exit 2" 2 \
 ok "stop the busybox machine" "$RUNIMG" stop rmach-bb
 ok "... its payload got SIGTERM and runimg exited 0" ended "$bb_pid" 0
 ok "... in order" grep -q got-term "$T/rmach-bb.log"
-ok "... its entry is gone" test ! -e /run/runimg/machines/rmach-bb
+ok "... its entry is gone" test ! -e /run/runimg/rmach-bb
 ok "... and its veth" sh -c '! ip -d link show | grep -q "runimg:rmach-bb"'
 if [ -n "$DEB" ]; then
 	ok "stop the Debian machine" "$RUNIMG" stop rmach-deb

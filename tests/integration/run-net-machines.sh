@@ -259,7 +259,7 @@ leader=
 booted() {
 	local i s
 	for i in $(seq 100); do
-		leader=$(sed -n 's/^LEADER=//p' "/run/runimg/machines/$name" 2>/dev/null)
+		leader=$(sed -n 's/^LEADER=//p' "/run/runimg/$name/state" 2>/dev/null)
 		[ -n "$leader" ] && [ "$leader" != 0 ] && break
 		sleep 0.1
 	done

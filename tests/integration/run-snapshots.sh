@@ -56,7 +56,7 @@ start_holder() { # start_holder OPTIONS...
 	holder=$!
 	on_exit "kill $holder"
 	for _ in $(seq 50); do
-		[ -n "$(ls /run/runimg/machines 2>/dev/null | grep "^rsnap")" ] && break
+		[ -n "$(ls /run/runimg 2>/dev/null | grep "^rsnap")" ] && break
 		sleep 0.1
 	done
 	sleep 0.3

@@ -3,7 +3,10 @@
  * list/status and shell. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cg.h"
 #include "enter.h"
@@ -206,6 +209,74 @@ static void test_state(void)
 	strv_free(e.interfaces);
 }
 
+/* dir/name in a static buffer (one use at a time). */
+static const char *at(const char *dir, const char *name)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
+	return buf;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	return access(at(dir, name), F_OK) == 0;
+}
+
+/* The registry over a scratch STATE_DIR: claims, clashes, stale entries, sweeping. */
+static void test_registry(void)
+{
+	char dir[] = "/tmp/test-registry.XXXXXX";
+	struct machine_state a = MACHINE_STATE_NULL, b = MACHINE_STATE_NULL;
+	struct machine_entry *e = NULL, **v = NULL;
+	size_t n = 0;
+
+	if (!mkdtemp(dir)) {
+		ok(false, "mkdtemp");
+		return;
+	}
+	is_int(state_claim(dir, "web", &a), 0, "claim 'web'");
+	ok(exists(dir, "web/state"), "... STATE_DIR/web/state exists");
+	is_int(state_write(&a, "NAME=web\nSTATE=ready\nLEADER=1\nIMAGE=/i.raw\n"), 0, "write it");
+	is_int(state_claim(dir, "web", &b), -EEXIST, "a second claim of a live name: -EEXIST");
+	is_int(state_claim(dir, "bad/name", &b), -EINVAL, "an invalid name is refused");
+	is_int(state_read(dir, "web", &e), 0, "read it back");
+	ok(e && e->alive && streq(e->state, "ready") && streq(e->image, "/i.raw"),
+	   "... alive (locked), with its fields");
+	machine_entry_free(e);
+	e = NULL;
+
+	/* A stale entry: a state file nobody locks (its runimg was killed). */
+	ok(mkdir(at(dir, "old"), 0755) == 0 &&
+		   write_file(at(dir, "old/state"), "NAME=old\nLEADER=99\n", 0644) == 0,
+	   "make a stale entry 'old'");
+	ok(mkdir(at(dir, "not an entry"), 0755) == 0, "and a directory that is no entry");
+	is_int(state_list(dir, &v, &n), 0, "list");
+	ok(n == 2 && streq(v[0]->name, "old") && !v[0]->alive && streq(v[0]->state, "stale") &&
+		   streq(v[1]->name, "web") && v[1]->alive,
+	   "... 'old' stale, 'web' alive, the rest ignored");
+	state_list_free(v, n);
+	is_int(state_claim(dir, "old", &b), 0, "claiming a stale name sweeps it first");
+	is_int(state_read(dir, "old", &e), 0, "... the new entry");
+	ok(e && e->alive && e->leader == 0, "... is alive and not the old one");
+	machine_entry_free(e);
+	e = NULL;
+	state_release(&b);
+	ok(!exists(dir, "old"), "release removes the entry's directory");
+
+	/* A runimg killed while claiming leaves a .new-* directory: the sweep removes it. */
+	ok(mkdir(at(dir, ".new-dead"), 0755) == 0 &&
+		   write_file(at(dir, ".new-dead/state"), "", 0644) == 0,
+	   "a half-made entry");
+	state_sweep(dir);
+	ok(!exists(dir, ".new-dead") && exists(dir, "web/state"),
+	   "state_sweep removes it and keeps live entries");
+	state_release(&a);
+	ok(!exists(dir, "web"), "released: gone");
+	(void)rmdir(at(dir, "not an entry"));
+	ok(rmdir(dir) == 0, "nothing else left in STATE_DIR");
+}
+
 static void test_cgroup_paths(void)
 {
 	static const char *mountinfo =
@@ -266,6 +337,7 @@ int main(void)
 	test_merge();
 	test_templates();
 	test_state();
+	test_registry();
 	test_cgroup_paths();
 	test_info();
 	return tap_done();

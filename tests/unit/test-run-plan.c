@@ -38,7 +38,7 @@ static void test_plan_defaults(void)
 	struct run_settings s;
 	struct cg_set cg = hybrid();
 	struct plan_input in = { .settings = &s, .console = "/dev/pts/7",
-				 .inaccessible = "/run/runimg/root/inaccessible", .cgroups = &cg };
+				 .inaccessible = "/run/runimg/.staging/inaccessible", .cgroups = &cg };
 	struct mount_plan p;
 	const struct mount_op *op;
 
@@ -97,7 +97,7 @@ static void test_plan_variants(void)
 {
 	struct run_settings s;
 	struct cg_set cg = { .layout = CG_LAYOUT_UNIFIED, .n = 1 };
-	struct plan_input in = { .settings = &s, .notify_socket = "/run/runimg/notify/x",
+	struct plan_input in = { .settings = &s, .notify_socket = "/run/runimg/x/notify",
 				 .inaccessible = "/m", .cgroups = &cg };
 	struct mount_plan p;
 	const struct mount_op *op;

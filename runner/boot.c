@@ -96,6 +96,17 @@ int payload_argv(const struct run_settings *s, char ***ret)
 	return 0;
 }
 
+bool init_sends_ready(const char *path)
+{
+	_cleanup_free_ char *real = realpath(path, NULL);
+	const char *base;
+
+	if (!real)
+		return true;
+	base = strrchr(real, '/');
+	return streq(base ? base + 1 : real, "systemd");
+}
+
 int command_exit_status(int st)
 {
 	if (WIFEXITED(st))

@@ -18,6 +18,9 @@ int payload_env(const struct run_settings *s, const char *uuid, const char *term
 /* The payload's argv: -b: the init found in the (current) root plus the arguments; otherwise
  * the command, or /bin/sh.  Runs inside the machine. */
 int payload_argv(const struct run_settings *s, char ***ret);
+/* Whether the init at path (in the current root) is systemd, which sends READY=1 when it
+ * has started up; any other init is "ready" once it runs. */
+bool init_sends_ready(const char *path);
 
 /* Exit status for a wait status: -b maps poweroff to 0 and reboot to 133. */
 int boot_exit_status(int wait_status);

@@ -42,7 +42,8 @@
 
 #define LEADER_SYNC_FD 3
 
-enum { MSG_GO = 'G', MSG_STARTED = 'S' };
+/* MSG_STARTED_READY: started, and the init will not send READY=1 (not systemd): ready now. */
+enum { MSG_GO = 'G', MSG_STARTED = 'S', MSG_STARTED_READY = 'R' };
 
 /* SIGCHLD is read and dropped here: whoever waits for a child checks it with waitpid(). */
 int machine_wait_fd(struct machine *m, int fd, int *ret_signal)
@@ -114,14 +115,14 @@ static int leader_setup(struct machine *m)
 }
 
 /* "Started", with the listener of the machine's sysinfo() calls for the /proc view. */
-static int send_started(const struct machine *m)
+static int send_started(const struct machine *m, char tag)
 {
 	_cleanup_close_ int fd = -1;
 	int r;
 
 	if (m->pv.pid > 0 && (r = procview_seccomp_install(&fd)) < 0)
 		log_full_errno(LOG_LVL_DEBUG, r, "no seccomp listener: sysinfo() shows the host");
-	return procview_send_fd(LEADER_SYNC_FD, fd, MSG_STARTED);
+	return procview_send_fd(LEADER_SYNC_FD, fd, tag);
 }
 
 _Noreturn static void leader_main(struct machine *m, int sync_fd)
@@ -146,7 +147,8 @@ _Noreturn static void leader_main(struct machine *m, int sync_fd)
 	}
 	if (r < 0)
 		_exit(EXIT_RUN_FAILED);
-	if (send_started(m) < 0)
+	if (send_started(m, m->settings->boot > 0 && !init_sends_ready(argv[0]) ? MSG_STARTED_READY
+										  : MSG_STARTED) < 0)
 		_exit(EXIT_RUN_FAILED);
 	close(LEADER_SYNC_FD);
 	if (m->settings->boot <= 0)
@@ -422,8 +424,13 @@ int container_start(struct machine *m)
 		return log_error_errno(-EINTR, "interrupted by signal %d during setup", sig);
 	if (r < 0)
 		return r;
-	if (procview_recv_fd(m->leader_sync, &msg, &fd) < 0 || msg != MSG_STARTED)
+	if (procview_recv_fd(m->leader_sync, &msg, &fd) < 0 ||
+	    (msg != MSG_STARTED && msg != MSG_STARTED_READY))
 		return -ECHILD; /* the leader died: it said why, its status says how */
+	if (msg == MSG_STARTED_READY) {
+		m->ready = true;
+		log_debug("the init of machine '%s' is not systemd: ready once it runs", m->name);
+	}
 	if (fd >= 0 && m->pv.ctl_fd >= 0 && procview_send_fd(m->pv.ctl_fd, fd, 'N') < 0)
 		log_warning("cannot hand the machine's sysinfo() calls to the /proc view");
 	m->started = true;

@@ -124,9 +124,12 @@ int supervise(struct machine *m)
 {
 	struct supervisor sv = { .m = m, .exit_status = -1 };
 
-	(void)machine_save_state(m); /* started: "ready" for commands, "running" when booted */
-	if (m->settings->boot <= 0 && m->settings->notify_ready > 0 && m->settings->notify_socket)
-		(void)notify_send_ready(m->settings->notify_socket, "command started");
+	/* Started: "ready" for commands and inits other than systemd, else "running". */
+	(void)machine_save_state(m);
+	if ((m->settings->boot <= 0 || m->ready) && m->settings->notify_ready > 0 &&
+	    m->settings->notify_socket)
+		(void)notify_send_ready(m->settings->notify_socket,
+					m->settings->boot > 0 ? "init started" : "command started");
 	leader_exited(&sv); /* its SIGCHLD may have come while we waited for it to start */
 	while (sv.exit_status < 0) {
 		struct pollfd pfd[4] = { { .fd = m->sig_fd, .events = POLLIN } };

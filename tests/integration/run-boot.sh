@@ -85,5 +85,28 @@ ok "a second SIGTERM kills at once" run_status 137 wait_bg
 rm "$T/tree/sbin/init"
 fails "no init in the image: exit 2" 2 "no init found" "$RUNIMG" -b -D "$T/tree"
 
+# --notify-ready with an init that is not systemd (it sends no READY=1): ready once it runs,
+# as the registry says too.
+need_cmd python3
+cat >"$T/listen.py" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+open(sys.argv[2], "w").write(s.recv(4096).decode().replace("\n", " ") + "\n")
+EOF
+python3 "$T/listen.py" "$T/notify.sock" "$T/notify.out" &
+on_exit "kill $! 2>/dev/null"
+for _ in $(seq 50); do [ -S "$T/notify.sock" ] && break; sleep 0.1; done
+init 'while [ ! -e /tmp/stop ]; do sleep 0.1; done; poweroff -f'
+NOTIFY_SOCKET=$T/notify.sock boot_bg --notify-ready
+for _ in $(seq 100); do [ -s "$T/notify.out" ] && break; sleep 0.1; done
+ok "--notify-ready -b, an init that is not systemd: READY=1 once it runs" \
+	grep -q "READY=1 STATUS=init started" "$T/notify.out"
+ok "... runimg status says ready" sh -c '"$1" status rboot --json | grep -q "\"state\": *\"ready\""' \
+	- "$RUNIMG"
+ok "... it ends as usual" "$RUNIMG" shell rboot /bin/touch /tmp/stop
+ok "... exit status 0" run_status 0 wait_bg
+
 ok "nothing left behind" run_same_state "$T/before" "$T/after"
 done_testing

@@ -15,7 +15,11 @@
  *            repositories and the key
  *   finish   reproducibility clean-up (caches, logs, rpm lock and environment files)
  *
- * metalink/mirrorlist URLs are not supported: Mirror= (or the release's default) is the base.
+ * Mirror= (or the release's default) is the base of every repository; without Mirror=,
+ * Metalink= or MirrorList= pick a mirror per repository and run (rpm-mirrors.c).  The lock
+ * records each package by its path in the release's layout (ID/ARCH[/os]/Packages/...) and by
+ * its absolute URL: a --locked build with Metalink=/MirrorList= fetches the recorded URLs (no
+ * metalink needed), one with Mirror= (or neither) the paths under the mirror.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -33,6 +37,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "rpm-md.h"
+#include "rpm-mirrors.h"
 #include "rpm.h"
 #include "sha256.h"
 #include "solve-rpm.h"
@@ -44,21 +49,22 @@
 
 struct rpm_release {
 	const char *release, *mirror;
+	const char *releasever;		/* dnf's $releasever */
 	bool os_dir;			/* ID/ARCH/os (8 and later), else ID/ARCH */
 	const char *key;
 	const char *repos[4];
 };
 
 static const struct rpm_release releases[] = {
-	{ "7", "https://vault.centos.org/7.9.2009", false, "RPM-GPG-KEY-CentOS-7",
+	{ "7", "https://vault.centos.org/7.9.2009", "7", false, "RPM-GPG-KEY-CentOS-7",
 	  { "os", "updates", "extras" } },
-	{ "8", "https://vault.centos.org/8.5.2111", true, "RPM-GPG-KEY-centosofficial",
+	{ "8", "https://vault.centos.org/8.5.2111", "8", true, "RPM-GPG-KEY-centosofficial",
 	  { "BaseOS", "AppStream" } },
-	{ "stream8", "https://vault.centos.org/8-stream", true,
+	{ "stream8", "https://vault.centos.org/8-stream", "8-stream", true,
 	  "RPM-GPG-KEY-centosofficial", { "BaseOS", "AppStream" } },
-	{ "stream9", "https://mirror.stream.centos.org/9-stream", true,
+	{ "stream9", "https://mirror.stream.centos.org/9-stream", "9", true,
 	  "RPM-GPG-KEY-centosofficial", { "BaseOS", "AppStream" } },
-	{ "stream10", "https://mirror.stream.centos.org/10-stream", true,
+	{ "stream10", "https://mirror.stream.centos.org/10-stream", "10", true,
 	  "RPM-GPG-KEY-centosofficial-SHA256", { "BaseOS", "AppStream" } },
 };
 
@@ -73,7 +79,9 @@ struct rpm_state {
 	struct rpmmd_keys keys;
 	bool keys_ready;
 	struct rpmmd_repo *repos;
+	char **paths;			/* per repository: ID/ARCH[/os], its place under a mirror */
 	size_t n_repos;
+	struct rpm_mirrors mirrors;	/* .url set: Metalink= or MirrorList= instead of a mirror */
 	struct fetch *fetch;		/* for filelists during resolve */
 };
 
@@ -112,10 +120,13 @@ static int add_repo(struct rpm_state *s, const char *mirror, const char *id)
 	path = strjoin(id, "/", s->arch, s->rel->os_dir ? "/os" : "", NULL);
 	n->id = strdup(id);
 	n->url = path ? strjoin(mirror, endswith(mirror, "/") ? "" : "/", path, NULL) : NULL;
-	return n->id && n->url ? 0 : -ENOMEM;
+	if (!n->id || !n->url || strv_push(&s->paths, steal_ptr(path)) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
-static int add_source(struct bootstrap *b, const char *mirror)
+/* source: what the lock's source line names; mirror: the base of the repositories' URLs. */
+static int add_source(struct bootstrap *b, const char *source, const char *mirror)
 {
 	struct rpm_state *s = state(b);
 	struct bootstrap_source *src = calloc(1, sizeof(*src));
@@ -126,7 +137,7 @@ static int add_source(struct bootstrap *b, const char *mirror)
 		return -ENOMEM;
 	b->sources = src;
 	b->n_sources = 1;
-	src->mirror = strdup(mirror);
+	src->mirror = strdup(source);
 	src->suite = strdup(b->p.recipe->release);
 	if (!src->mirror || !src->suite)
 		return -ENOMEM;
@@ -138,8 +149,29 @@ static int add_source(struct bootstrap *b, const char *mirror)
 			r = strv_extend(&src->components, s->rel->repos[i]);
 	}
 	for (size_t i = 0; r >= 0 && src->components[i]; i++)
-		r = add_repo(s, src->mirror, src->components[i]);
+		r = add_repo(s, mirror, src->components[i]);
 	return r;
+}
+
+/* Metalink=/MirrorList= count only without Mirror= (which -m/--mirror also sets). */
+static void setup_mirrors(struct bootstrap *b)
+{
+	const struct recipe *rc = b->p.recipe;
+	struct rpm_state *s = state(b);
+	const char *key = rc->metalink ? "Metalink" : "MirrorList";
+
+	if (!rc->metalink && !rc->mirror_list)
+		return;
+	if (rc->mirror) {
+		log_debug("Mirror= is set: %s= is not used", key);
+		return;
+	}
+	s->mirrors = (struct rpm_mirrors){ .url = rc->metalink ?: rc->mirror_list,
+					   .metalink = rc->metalink != NULL,
+					   .basearch = s->arch,
+					   .releasever = s->rel->releasever };
+	/* The mirror differs per repository and run: --locked uses the URLs the lock records. */
+	b->lock_urls = true;
 }
 
 static int setup_state(struct bootstrap *b)
@@ -164,7 +196,9 @@ static int setup_state(struct bootstrap *b)
 					 : strjoin(KEY_DIR, s->rel->key, NULL);
 	if (!s->key_path)
 		return -ENOMEM;
-	return add_source(b, rc->mirror ?: s->rel->mirror);
+	setup_mirrors(b);
+	return add_source(b, s->mirrors.url ?: rc->mirror ?: s->rel->mirror,
+			  rc->mirror ?: s->rel->mirror);
 }
 
 static int keys_ready(struct bootstrap *b)
@@ -191,26 +225,38 @@ static int need_filelists(void *userdata, struct rpmmd_repo *repo, char **ret)
 	return rpmmd_load_extra(state(b)->fetch, repo, "filelists", b->p.workdir, ret);
 }
 
-/* Locations relative to the mirror, as the lock records them. */
+/* Locations in the release's layout (ID/ARCH[/os]/href), as the lock records them: the same
+ * path under any mirror, whichever mirror a metalink picked this time. */
 static int relative_filenames(struct bootstrap *b)
 {
-	const char *mirror = b->sources[0].mirror;
-	size_t ml = strlen(mirror);
+	struct rpm_state *s = state(b);
 
-	while (ml && mirror[ml - 1] == '/')
-		ml--;
 	for (size_t i = 0; i < b->set->n; i++) {
 		struct solve_pkg *p = &b->set->pkgs[i];
-		char *f;
-		if (strncmp(p->url, mirror, ml) != 0 || p->url[ml] != '/')
-			continue;
-		f = strdup(p->url + ml + 1);
-		if (!f)
-			return -ENOMEM;
-		free(p->filename);
-		p->filename = f;
+		for (size_t j = 0; j < s->n_repos; j++) {
+			size_t l = strlen(s->repos[j].url);
+			char *f;
+			if (strncmp(p->url, s->repos[j].url, l) != 0 || p->url[l] != '/')
+				continue;
+			f = strjoin(s->paths[j], "/", p->url + l + 1, NULL);
+			if (!f)
+				return -ENOMEM;
+			free(p->filename);
+			p->filename = f;
+			break;
+		}
 	}
 	return 0;
+}
+
+static int choose_mirrors(struct bootstrap *b, const struct fetch_opts *fo)
+{
+	struct rpm_state *s = state(b);
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && s->mirrors.url && i < s->n_repos; i++)
+		r = rpm_mirrors_choose(&s->mirrors, fo, &s->repos[i]);
+	return r;
 }
 
 /* One digest for the lock's source line: of every repository's repomd.xml. */
@@ -252,6 +298,9 @@ static int resolve_from_mirror(struct bootstrap *b)
 	r = keys_ready(b);
 	if (r < 0)
 		return r;
+	r = choose_mirrors(b, &fo);
+	if (r < 0)
+		return r;
 	r = fetch_new(&fo, &s->fetch);
 	if (r < 0)
 		return log_error_errno(r, "cannot set up downloads");
@@ -262,7 +311,10 @@ static int resolve_from_mirror(struct bootstrap *b)
 		r = relative_filenames(b);
 	if (r >= 0)
 		r = repomd_digest(b);
-	if (r >= 0)
+	if (r >= 0 && s->mirrors.url)
+		log_info("resolved %zu packages through %s '%s'", b->set->n,
+			 s->mirrors.metalink ? "metalink" : "mirror list", s->mirrors.url);
+	else if (r >= 0)
 		log_info("resolved %zu packages from %s", b->set->n, b->sources[0].mirror);
 	fetch_free(s->fetch);
 	s->fetch = NULL;
@@ -602,6 +654,18 @@ static int install_key(struct bootstrap *b, char **ret_url)
 	return *ret_url ? 0 : -ENOMEM;
 }
 
+/* "baseurl=URL", or the metalink or mirror list the recipe named (dnf reads both). */
+static char *repo_location(const struct rpm_state *s, const struct rpmmd_repo *repo)
+{
+	_cleanup_free_ char *url = NULL;
+
+	if (!s->mirrors.url)
+		return strjoin("baseurl=", repo->url, NULL);
+	if (rpm_mirrors_expand(&s->mirrors, repo->id, &url) < 0)
+		return NULL;
+	return strjoin(s->mirrors.metalink ? "metalink=" : "mirrorlist=", url, NULL);
+}
+
 static int write_repo_file(struct bootstrap *b)
 {
 	struct rpm_state *s = state(b);
@@ -613,9 +677,11 @@ static int write_repo_file(struct bootstrap *b)
 		return r;
 	text = strdup("# The repositories mkimg built this image from.\n");
 	for (size_t i = 0; text && i < s->n_repos; i++) {
-		char *n = strjoin(text, "\n[", s->repos[i].id, "]\nname=", s->repos[i].id,
-				  "\nbaseurl=", s->repos[i].url, "\nenabled=1\ngpgcheck=",
-				  key ? "1\ngpgkey=" : "0", key ?: "", "\n", NULL);
+		_cleanup_free_ char *loc = repo_location(s, &s->repos[i]);
+		char *n = loc ? strjoin(text, "\n[", s->repos[i].id, "]\nname=", s->repos[i].id,
+					"\n", loc, "\nenabled=1\ngpgcheck=",
+					key ? "1\ngpgkey=" : "0", key ?: "", "\n", NULL)
+			      : NULL;
 		free(text);
 		text = n;
 	}
@@ -721,6 +787,7 @@ static void rpm_free_state(struct bootstrap *b)
 	for (size_t i = 0; i < s->n_repos; i++)
 		rpmmd_repo_done(&s->repos[i]);
 	free(s->repos);
+	strv_free(s->paths);
 	rpmmd_keys_done(&s->keys);
 	free(s->key_path);
 	free(s->real_root);

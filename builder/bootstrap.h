@@ -52,6 +52,8 @@ struct bootstrap {
 	struct solve_set *set;		/* after resolve */
 	struct bootstrap_source *sources;
 	size_t n_sources;
+	bool lock_urls;			/* lock_read keeps each package's recorded URL (the
+					 * backend has no fixed mirror: rpm with Metalink=) */
 	void *state;			/* the backend's */
 };
 
@@ -90,8 +92,9 @@ void bootstrap_annotate_manifest(const struct bootstrap *b, struct manifest_info
 /* Lock files (lock.c).  The digest covers the recipe keys that decide the package set. */
 int lock_inputs_digest(const struct recipe *r, char hex[65]);
 int lock_write(const struct bootstrap *b, const char *path);
-/* Read path into b->set, with URLs under b->sources[0].mirror when the backend set one (else
- * the URLs the lock recorded); -EINVAL (logged) if it does not match the recipe. */
+/* Read path into b->set, with URLs under b->sources[0].mirror when the backend set one and
+ * not b->lock_urls (else the URLs the lock recorded); -EINVAL (logged) if it does not match
+ * the recipe. */
 int lock_read(struct bootstrap *b, const char *path);
 
 extern const struct bootstrap_ops bootstrap_apt_ops;

@@ -413,7 +413,8 @@ static void fail_transfer(struct fetch *f, struct fetch_job *j, CURLcode code, l
 	if (j->attempts > 1)
 		snprintf(attempts, sizeof(attempts), " (after %u attempts)", j->attempts);
 	release(f, j, true);
-	log_error("cannot fetch '%s': %s%s", j->url, detail, attempts);
+	log_full(f->o.quiet ? LOG_LVL_DEBUG : LOG_LVL_ERROR, "cannot fetch '%s': %s%s", j->url,
+		 detail, attempts);
 	fetch_fail(f, map_error(code, http));
 }
 

@@ -39,6 +39,8 @@ struct fetch_opts {
 				 * (libcurl averages the rate over ~5 s: a stall right after a
 				 * burst of data is noticed that much later) */
 	bool offline;
+	bool quiet;		/* a failed transfer is logged at debug level only: the caller
+				 * reports it (trying the mirrors of a metalink) */
 	unsigned retry_delay_ms;	/* first backoff delay, doubled per attempt, default 1000 */
 };
 

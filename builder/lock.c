@@ -12,7 +12,8 @@
  *	package NAME VERSION ARCH SIZE SHA256 essential|- FILENAME URL
  *
  * Package lines are in install order.  A --locked build installs exactly them, fetched by
- * FILENAME from the current mirror (the URL when there is none) and checked against SHA256;
+ * FILENAME from the current mirror (the URL when there is none, or when the recipe picks
+ * mirrors with Metalink=/MirrorList= instead) and checked against SHA256;
  * it reads no Release or Packages file, so the lock is the trust anchor: keep it with the
  * recipe, under review.
  */
@@ -160,7 +161,7 @@ static int parse_package(struct bootstrap *b, char *line)
 	p = (struct solve_pkg){ .name = w[0], .version = w[1], .arch = w[2], .size = p.size,
 				.sha256 = w[4], .essential = streq(w[5], "essential"),
 				.filename = w[6], .url = w[7] };
-	if (mirror) {
+	if (mirror && !b->lock_urls) {
 		url = strjoin(mirror, endswith(mirror, "/") ? "" : "/", p.filename, NULL);
 		if (!url)
 			return -ENOMEM;

@@ -86,6 +86,8 @@ static void format_distribution(struct fmt *x, const struct recipe *r)
 	put(x, "Distribution", distribution_to_string(r->distribution));
 	put(x, "Release", r->release);
 	put(x, "Mirror", r->mirror);
+	put(x, "Metalink", r->metalink);
+	put(x, "MirrorList", r->mirror_list);
 	put(x, "Architecture", r->architecture);
 	put_list(x, "Repositories", r->repositories);
 	put(x, "RepositoryKey", r->repository_key);

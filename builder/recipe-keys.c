@@ -594,6 +594,27 @@ static int parse_mirror(struct recipe_parse_ctx *c, const struct recipe_key *k, 
 	return parse_checked(c, k, value, url_valid, "URL");
 }
 
+/* Metalink= and MirrorList= are fetched by mkimg itself: only what the fetch layer speaks. */
+static bool fetch_url_valid(const char *s)
+{
+	return (startswith(s, "http://") || startswith(s, "https://") || startswith(s, "file://")) &&
+	       url_valid(s) && !strpbrk(s, " \t\n");
+}
+
+static int parse_mirror_source(struct recipe_parse_ctx *c, const struct recipe_key *k,
+			       const char *value)
+{
+	const char *v;
+	int r = scalar(c, k, value, &v);
+
+	if (r < 0)
+		return r;
+	if (v && !fetch_url_valid(v))
+		return recipe_parse_error(c, "invalid URL '%s' for %s= (expected http://, https:// "
+					  "or file://)", v, k->key);
+	return set_string(FIELD(c->r, k, char *), v);
+}
+
 static int parse_release(struct recipe_parse_ctx *c, const struct recipe_key *k, const char *value)
 {
 	return parse_checked(c, k, value, release_valid, "release");
@@ -628,6 +649,8 @@ const struct recipe_key recipe_keys[] = {
     KEY("Distribution", "Distribution", parse_distribution, distribution),
     KEY("Distribution", "Release", parse_release, release),
     KEY("Distribution", "Mirror", parse_mirror, mirror),
+    KEY("Distribution", "Metalink", parse_mirror_source, metalink),
+    KEY("Distribution", "MirrorList", parse_mirror_source, mirror_list),
     KEY("Distribution", "Architecture", parse_architecture, architecture),
     KEY("Distribution", "Repositories", parse_list, repositories),
     KEY("Distribution", "RepositoryKey", parse_path, repository_key),

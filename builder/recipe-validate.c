@@ -200,6 +200,26 @@ static int validate_distribution(struct recipe *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Metalink= and MirrorList= (mkimg extensions) replace the mirror of rpm-md repositories. */
+static int validate_mirror_source(struct recipe *r, char *err, size_t errlen)
+{
+	const char *key = r->metalink ? "Metalink" : r->mirror_list ? "MirrorList" : NULL;
+	bool rpm = r->distribution == DISTRO_CENTOS || r->distribution == DISTRO_ROCKY ||
+		   r->distribution == DISTRO_ALMA;
+
+	if (!key)
+		return 0;
+	if (r->metalink && r->mirror_list)
+		return fail(r, "MirrorList", err, errlen,
+			    "Metalink= and MirrorList= are both set: use one of them");
+	if (!rpm)
+		return fail(r, key, err, errlen,
+			    "%s= is only for rpm-md repositories (centos, rocky, alma), not "
+			    "Distribution=%s",
+			    key, distribution_to_string(r->distribution) ?: "unset");
+	return 0;
+}
+
 /* What a file name suffix says about format and compression (-1 / FORMAT_UNSET: nothing). */
 static void output_suffix(const char *out, enum output_format *ret_fmt, int *ret_comp)
 {
@@ -320,6 +340,8 @@ int recipe_validate(struct recipe *r, char *err, size_t errlen)
 	if (err && errlen)
 		err[0] = 0;
 	q = validate_distribution(r, err, errlen);
+	if (q >= 0)
+		q = validate_mirror_source(r, err, errlen);
 	if (q >= 0)
 		q = validate_output(r, err, errlen);
 	if (q >= 0)

@@ -115,6 +115,8 @@ void recipe_free(struct recipe *r)
 	strv_free(r->files);
 	free(r->release);
 	free(r->mirror);
+	free(r->metalink);
+	free(r->mirror_list);
 	free(r->architecture);
 	strv_free(r->repositories);
 	free(r->repository_key);

@@ -42,6 +42,8 @@ struct recipe {
 	enum distribution distribution;
 	char *release;
 	char *mirror;
+	char *metalink;			/* mkimg extension, rpm family: used without Mirror= */
+	char *mirror_list;		/* ditto, a plain list of base URLs */
 	char *architecture;
 	char **repositories;
 	char *repository_key;

@@ -5,6 +5,7 @@
  * signs repomd.xml (where the distribution signs it), repomd.xml pins primary.xml, primary.xml
  * pins every package's sha256, and every package also carries its own signature (rpm.c).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -147,6 +148,213 @@ void rpmmd_data_free(struct rpmmd_data *d, size_t n)
 		free(d[i].sha256);
 	}
 	free(d);
+}
+
+/* ---- metalink ------------------------------------------------------------------------------ */
+
+/* &amp; &lt; &gt; &quot; &apos; in place (mirror URLs carry at most a query string). */
+static void xml_unescape(char *s)
+{
+	static const struct {
+		const char *ent;
+		char c;
+	} ents[] = { { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' },
+		     { "&apos;", '\'' } };
+	char *out = s;
+
+	while (*s) {
+		size_t i = 0;
+		while (*s == '&' && i < ELEMENTSOF(ents) && !startswith(s, ents[i].ent))
+			i++;
+		if (*s == '&' && i < ELEMENTSOF(ents)) {
+			*out++ = ents[i].c;
+			s += strlen(ents[i].ent);
+		} else {
+			*out++ = *s++;
+		}
+	}
+	*out = 0;
+}
+
+/* The sha256 <hash> and the <size> in [p, end); -EPROTONOSUPPORT without a sha256. */
+static int parse_hash(const char *p, const char *end, struct rpmmd_metalink_hash *h)
+{
+	_cleanup_free_ char *size = xml_text(p, end, "size", NULL);
+	const char *tag, *body;
+
+	*h = (struct rpmmd_metalink_hash){};
+	if (size && parse_uint64(size, &h->size) < 0)
+		return -EBADMSG;
+	for (; (tag = xml_find(p, end, "hash", &body)); p = body) {
+		_cleanup_free_ char *type = xml_attr(tag, body, "type"), *hex = NULL;
+		if (!type || !streq(type, "sha256"))
+			continue;
+		hex = xml_text(tag, end, "hash", NULL);
+		if (!hex || strlen(hex) != 64 || hex[strspn(hex, "0123456789abcdefABCDEF")])
+			return -EBADMSG;
+		for (size_t i = 0; i < 64; i++)
+			h->sha256[i] = (char)tolower((unsigned char)hex[i]);
+		return 0;
+	}
+	return -EPROTONOSUPPORT;
+}
+
+static int add_hash(struct rpmmd_metalink *m, const struct rpmmd_metalink_hash *h)
+{
+	struct rpmmd_metalink_hash *n = reallocarray(m->hashes, m->n_hashes + 1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	m->hashes = n;
+	n[m->n_hashes++] = *h;
+	return 0;
+}
+
+/* Older repomd.xml versions MirrorManager still accepts: <mm0:alternate> entries. */
+static int parse_alternates(const char *p, const char *end, struct rpmmd_metalink *m)
+{
+	const char *body;
+
+	while ((p = xml_find(p, end, "mm0:alternate", &body))) {
+		const char *close = memmem(body, end - body, "</mm0:alternate>", 16);
+		struct rpmmd_metalink_hash h;
+		if (!close)
+			return -EBADMSG;
+		if (parse_hash(body, close, &h) >= 0 && add_hash(m, &h) < 0)
+			return -ENOMEM;
+		p = close;
+	}
+	return 0;
+}
+
+/* The base of one <url>, or NULL (another protocol, not a repomd.xml URL). */
+static char *url_base(const char *tag, const char *tag_end, const char *end)
+{
+	_cleanup_free_ char *proto = xml_attr(tag, tag_end, "protocol");
+	_cleanup_free_ char *url = xml_text(tag, end, "url", NULL);
+	char *e;
+
+	if (!url || (proto && !streq(proto, "http") && !streq(proto, "https") &&
+		     !streq(proto, "file")))
+		return NULL;
+	xml_unescape(url);
+	if (!startswith(url, "http://") && !startswith(url, "https://") &&
+	    !startswith(url, "file://"))
+		return NULL;
+	e = (char *)endswith(url, "repodata/repomd.xml");
+	if (!e || e == url)
+		return NULL;
+	while (e > url && e[-1] == '/')
+		e--;
+	*e = 0;
+	return steal_ptr(url);
+}
+
+/* The <url> elements of [p, end) into m->bases, stable-sorted by preference. */
+static int parse_urls(const char *p, const char *end, struct rpmmd_metalink *m)
+{
+	_cleanup_free_ long *prefs = NULL;
+	const char *tag, *body;
+	size_t n = 0;
+
+	for (; (tag = xml_find(p, end, "url", &body)); p = body) {
+		_cleanup_free_ char *pref = xml_attr(tag, body, "preference");
+		char *base = url_base(tag, body, end);
+		long *np, v = pref ? strtol(pref, NULL, 10) : 0;
+		size_t i;
+		if (!base)
+			continue;
+		np = reallocarray(prefs, n + 1, sizeof(*np));
+		if (!np) {
+			free(base);
+			return -ENOMEM;
+		}
+		prefs = np;
+		if (strv_push(&m->bases, base) < 0)
+			return -ENOMEM;
+		/* insertion: after every entry with the same or a higher preference */
+		for (i = n; i > 0 && prefs[i - 1] < v; i--) {
+			prefs[i] = prefs[i - 1];
+			m->bases[i] = m->bases[i - 1];
+		}
+		prefs[i] = v;
+		m->bases[i] = base;
+		n++;
+	}
+	return n ? 0 : -ENOENT;
+}
+
+/* The <file name="repomd.xml"> element: [*ret_body, *ret_close). */
+static int find_repomd_file(const char *buf, const char *end, const char **ret_body,
+			    const char **ret_close)
+{
+	const char *p = buf, *tag, *body;
+
+	while ((tag = xml_find(p, end, "file", &body))) {
+		_cleanup_free_ char *name = xml_attr(tag, body, "name");
+		const char *close = memmem(body, end - body, "</file>", 7);
+		if (!close)
+			return -EBADMSG;
+		if (name && streq(name, "repomd.xml")) {
+			*ret_body = body;
+			*ret_close = close;
+			return 0;
+		}
+		p = close;
+	}
+	return -EBADMSG;
+}
+
+static int parse_metalink_file(const char *body, const char *close, struct rpmmd_metalink *m)
+{
+	_cleanup_free_ char *main = strndup(body, close - body);
+	struct rpmmd_metalink_hash h;
+	char *alt, *alt_end;
+	int r;
+
+	if (!main)
+		return -ENOMEM;
+	/* The current digest is outside <mm0:alternates>: cut them out of the copy. */
+	alt = strstr(main, "<mm0:alternates");
+	alt_end = alt ? strstr(alt, "</mm0:alternates>") : NULL;
+	if (alt && !alt_end)
+		return -EBADMSG;
+	if (alt)
+		memmove(alt, alt_end + 17, strlen(alt_end + 17) + 1);
+	r = parse_hash(main, main + strlen(main), &h);
+	if (r >= 0)
+		r = add_hash(m, &h);
+	if (r >= 0 && alt) {
+		const char *a = strstr(body, "<mm0:alternates");
+		r = parse_alternates(a, close, m);
+	}
+	return r < 0 ? r : parse_urls(main, main + strlen(main), m);
+}
+
+int rpmmd_parse_metalink(const char *buf, size_t len, struct rpmmd_metalink *ret)
+{
+	struct rpmmd_metalink m = {};
+	const char *body, *close;
+	int r;
+
+	if (!xml_find(buf, buf + len, "metalink", &body))
+		return -EBADMSG;
+	r = find_repomd_file(body, buf + len, &body, &close);
+	if (r >= 0)
+		r = parse_metalink_file(body, close, &m);
+	if (r < 0) {
+		rpmmd_metalink_done(&m);
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+void rpmmd_metalink_done(struct rpmmd_metalink *m)
+{
+	free(m->hashes);
+	strv_free(m->bases);
+	*m = (struct rpmmd_metalink){};
 }
 
 static const struct rpmmd_data *find_data(const struct rpmmd_repo *r, const char *type)
@@ -326,6 +534,11 @@ static int read_repomd(struct rpmmd_repo *repo, const char *xml)
 	if (r < 0)
 		return log_error_errno(r, "cannot read '%s'", xml);
 	sha256_buffer(buf, len, hex);
+	if (repo->repomd_pin && !streq(hex, repo->repomd_pin)) {
+		log_error("repomd.xml of repository '%s' (%s) changed after it matched the "
+			  "metalink (got %s, want %s)", repo->id, repo->url, hex, repo->repomd_pin);
+		return -EBADMSG;
+	}
 	repo->repomd_sha256 = strdup(hex);
 	if (!repo->repomd_sha256)
 		return -ENOMEM;
@@ -464,6 +677,7 @@ void rpmmd_repo_done(struct rpmmd_repo *r)
 	free(r->id);
 	free(r->url);
 	free(r->repomd_sha256);
+	free(r->repomd_pin);
 	free(r->primary);
 	free(r->group);
 	free(r->modules);

@@ -29,10 +29,32 @@ struct rpmmd_data {
 int rpmmd_parse_repomd(const char *buf, size_t len, struct rpmmd_data **ret, size_t *ret_n);
 void rpmmd_data_free(struct rpmmd_data *d, size_t n);
 
+/*
+ * The <file name="repomd.xml"> entry of a metalink document (what dnf reads, MirrorManager
+ * writes): the digests a mirror's repomd.xml may have and the mirrors' base URLs.
+ */
+struct rpmmd_metalink {
+	struct rpmmd_metalink_hash {
+		char sha256[65];
+		uint64_t size;	/* 0 if the document gives none */
+	} *hashes;		/* the current repomd.xml first, then <mm0:alternates> (older ones) */
+	size_t n_hashes;
+	char **bases;		/* http/https/file, by preference (highest first, then document
+				 * order), each the URL before "repodata/repomd.xml" without '/' */
+};
+
+/*
+ * Pure parser.  -EBADMSG if there is no repomd.xml entry, -EPROTONOSUPPORT if it has no
+ * sha256, -ENOENT if it lists no http, https or file mirror of repodata/repomd.xml.
+ */
+int rpmmd_parse_metalink(const char *buf, size_t len, struct rpmmd_metalink *ret);
+void rpmmd_metalink_done(struct rpmmd_metalink *m);
+
 struct rpmmd_repo {
 	char *id;		/* "BaseOS" */
 	char *url;		/* base URL, no trailing slash */
 	char *repomd_sha256;	/* digest of the repomd.xml that was used */
+	char *repomd_pin;	/* if set, repomd.xml must have this digest (metalink) */
 	/* Decompressed metadata in the workdir (NULL when the repository has none). */
 	char *primary, *group, *modules;
 	struct rpmmd_data *data;	/* every entry of repomd.xml */

@@ -3,6 +3,7 @@
 # repacked host packages give the target a working rpm, so the registration step runs for real.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/lib-rpmrepo.sh"
+. "$top_srcdir/tests/lib-aptrepo.sh"	# aptrepo_serve, aptrepo_closed_port
 
 need_root
 need_cmd chroot gpg gpgv
@@ -108,6 +109,112 @@ fails "a package signed by another key is refused" 1 \
 	"package 'evil-1.0-1.noarch' has no valid signature" \
 	"$MKIMG" --cache-dir "$T/c4" "$T/evil.recipe"
 ok "no output after verification failures" bash -c "! ls '$OUT' | grep -Eq 'badsig|tprimary|trpm|evil'"
+
+# ---- Metalink= and MirrorList= (local servers only) ----------------------------------------
+need_cmd python3
+mkdir -p "$T/web/ml" "$T/web/list"
+ln -s "$RPMREPO/mirror" "$T/web/good"
+aptrepo_serve "$T/web" || { echo "Bail out! cannot start the HTTP server"; exit 1; }
+WEB=$APTREPO_URL
+DEAD=http://127.0.0.1:$(aptrepo_closed_port)/centos
+OTHER=$(variant other)	# serves another repomd.xml
+for d in "$OTHER"/*/x86_64/os/repodata; do echo '<!-- another snapshot -->' >>"$d/repomd.xml"; done
+
+mirror_recipe() {	# mirror_recipe FILE OUTPUT [Distribution lines...]
+	local f=$1 out=$2
+	shift 2
+	{
+		printf '[Distribution]\nDistribution=centos\nRelease=stream9\nRepositoryKey=%s\n' \
+			"$RPMREPO/key.asc"
+		printf '%s\n' "$@"
+		printf '[Output]\nFormat=directory\nOutput=%s\n[Packages]\n%s\n' "$out" "$PKGS"
+	} >"$f"
+}
+
+metalink() {	# metalink NAME BASE... : $T/web/ml/NAME/{baseos,appstream}.xml, good digests
+	local name=$1 id dir xml
+	shift
+	for id in BaseOS AppStream; do
+		xml=$RPMREPO/mirror/$id/x86_64/os/repodata/repomd.xml
+		mkdir -p "$T/web/ml/$name"
+		{
+			printf '<?xml version="1.0" encoding="utf-8"?>\n<metalink version="3.0" '
+			printf 'xmlns="http://www.metalinker.org/" '
+			printf 'xmlns:mm0="http://fedorahosted.org/mirrormanager">\n <files>\n'
+			printf '  <file name="repomd.xml">\n   <size>%s</size>\n' "$(stat -c %s "$xml")"
+			printf '   <verification>\n    <hash type="sha256">%s</hash>\n' \
+				"$(sha256sum "$xml" | cut -d' ' -f1)"
+			printf '   </verification>\n   <resources maxconnections="1">\n'
+			for b; do
+				printf '    <url protocol="%s" preference="100">%s/%s/x86_64/os/repodata/repomd.xml</url>\n' \
+					"${b%%:*}" "$b" "$id"
+			done
+			printf '   </resources>\n  </file>\n </files>\n</metalink>\n'
+		} >"$T/web/ml/$name/${id,,}.xml"
+	done
+}
+
+metalink three "$DEAD" "file://$OTHER" "$WEB/good"
+mirror_recipe "$T/ml.recipe" "$OUT/ml" "Metalink=$WEB/ml/three/\$repo.xml"
+ok "Metalink=: the first mirror whose repomd.xml matches is used" bash -c "
+	'$MKIMG' --cache-dir '$T/cml' '$T/ml.recipe' >'$T/ml.log' 2>&1 &&
+	chroot '$OUT/ml' rpm -q marker newpkg"
+ok "the log names the dead and the mismatching mirror" bash -c "
+	grep -q \"mirror '$DEAD/BaseOS/x86_64/os' of repository 'BaseOS' skipped: cannot fetch\" '$T/ml.log' &&
+	grep -q \"mirror 'file://$OTHER/AppStream/x86_64/os' of repository 'AppStream' skipped: serves another repomd.xml\" '$T/ml.log' &&
+	grep -q \"repository 'AppStream': mirror '$WEB/good/AppStream/x86_64/os'\" '$T/ml.log'"
+ok "the image's repo file names the metalink, \$repo expanded" \
+	grep -qx "metalink=$WEB/ml/three/appstream.xml" "$OUT/ml/etc/yum.repos.d/mkimg.repo"
+
+ok "mkimg lock with Metalink= records absolute URLs of the mirror used" bash -c "
+	'$MKIMG' --cache-dir '$T/cml' lock '$T/ml.recipe' &&
+	grep -q '^package marker .* BaseOS/x86_64/os/Packages/marker-1.0-1.noarch.rpm $WEB/good/BaseOS/x86_64/os/Packages/marker-1.0-1.noarch.rpm$' '$T/ml.recipe.lock'"
+mv "$T/web/ml/three" "$T/web/ml/gone"
+ok "--locked with Metalink= needs no metalink (the lock's URLs)" bash -c "
+	'$MKIMG' --cache-dir '$T/cml2' --locked -o '$OUT/ml-locked' '$T/ml.recipe' &&
+	chroot '$OUT/ml-locked' rpm -q marker"
+mv "$T/web/ml/gone" "$T/web/ml/three"
+
+metalink bad "file://$OTHER"
+mirror_recipe "$T/mlbad.recipe" "$OUT/mlbad" "Metalink=$WEB/ml/bad/\$repo.xml"
+fails "a metalink whose only mirror serves another repomd.xml fails (exit 1)" 1 \
+	"no mirror of metalink '$WEB/ml/bad/baseos.xml' serves repomd.xml of repository 'BaseOS' \(file://$OTHER/BaseOS/x86_64/os: serves another repomd.xml" \
+	"$MKIMG" --cache-dir "$T/cmlbad" "$T/mlbad.recipe"
+ok "and leaves no output" test ! -e "$OUT/mlbad"
+mirror_recipe "$T/mldead.recipe" "$OUT/mldead" "Metalink=$DEAD/metalink?repo=\$repo"
+fails "an unreachable metalink is named (exit 1)" 1 "cannot fetch metalink '$DEAD/metalink\?repo=baseos' of repository 'BaseOS'" \
+	"$MKIMG" --cache-dir "$T/cmlbad" lock "$T/mldead.recipe"
+mirror_recipe "$T/mlwins.recipe" "$OUT/mlwins" "Mirror=$WEB/good" "Metalink=$DEAD/metalink"
+ok "Mirror= wins over Metalink=" "$MKIMG" --cache-dir "$T/cmlbad" lock "$T/mlwins.recipe"
+
+for id in BaseOS AppStream; do
+	printf '# mirrors for %s\n\n%s/%s/x86_64/os/\n%s/good/%s/x86_64/os/\n' \
+		"$id" "$DEAD" "$id" "$WEB" "$id" >"$T/web/list/${id,,}"
+done
+mirror_recipe "$T/mlist.recipe" "$OUT/mlist" "MirrorList=$WEB/list/\$repo"
+ok "MirrorList=: a dead first mirror, then the good one" bash -c "
+	'$MKIMG' --cache-dir '$T/cmlist' '$T/mlist.recipe' >'$T/mlist.log' 2>&1 &&
+	chroot '$OUT/mlist' rpm -q marker &&
+	grep -q \"mirror '$DEAD/BaseOS/x86_64/os' of repository 'BaseOS' skipped\" '$T/mlist.log' &&
+	grep -qx 'mirrorlist=$WEB/list/baseos' '$OUT/mlist/etc/yum.repos.d/mkimg.repo'"
+printf '# nothing\n' >"$T/web/list/empty"
+mirror_recipe "$T/mlempty.recipe" "$OUT/mlempty" "MirrorList=$WEB/list/empty"
+fails "a mirror list without mirrors is named (exit 1)" 1 \
+	"mirror list '$WEB/list/empty' of repository 'BaseOS' lists no http, https or file mirror" \
+	"$MKIMG" --cache-dir "$T/cmlist" lock "$T/mlempty.recipe"
+
+mirror_recipe "$T/both.recipe" "$OUT/both" "Metalink=$WEB/ml" "MirrorList=$WEB/list"
+fails "Metalink= and MirrorList= together: recipe error (exit 2)" 2 \
+	"both.recipe:6: Metalink= and MirrorList= are both set" "$MKIMG" summary "$T/both.recipe"
+mirror_recipe "$T/scheme.recipe" "$OUT/scheme" "Metalink=ftp://m/metalink"
+fails "Metalink= with another scheme: recipe error (exit 2)" 2 \
+	"scheme.recipe:5: invalid URL 'ftp://m/metalink' for Metalink=" \
+	"$MKIMG" summary "$T/scheme.recipe"
+printf '[Distribution]\nDistribution=debian\nRelease=12\nMetalink=%s\n' "$WEB/ml" >"$T/deb.recipe"
+fails "Metalink= on debian: recipe error (exit 2)" 2 \
+	"deb.recipe:4: Metalink= is only for rpm-md repositories" "$MKIMG" summary "$T/deb.recipe"
+ok "mkimg summary shows Metalink=" bash -c "
+	'$MKIMG' summary '$T/ml.recipe' | grep -qx 'Metalink=$WEB/ml/three/\$repo.xml'"
 
 # ---- lock, locked, byte-identical rebuild --------------------------------------------------
 recipe "$T/lk.recipe" "$RPMREPO/mirror" tar "$OUT/lk1.tar" "$PKGS"

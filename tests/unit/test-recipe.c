@@ -193,6 +193,14 @@ static void test_value_errors(void)
 	fails_with(
 	    "[Distribution]\nMirror=mirror.example.org\n", false,
 	    FILE_NAME ":2: invalid URL 'mirror.example.org' for Mirror=", "mirror without scheme");
+	fails_with("[Distribution]\nMetalink=ftp://m/metalink?repo=$repo\n", false,
+		   FILE_NAME ":2: invalid URL 'ftp://m/metalink?repo=$repo' for Metalink= "
+			     "(expected http://, https:// or file://)",
+		   "metalink with another scheme");
+	fails_with("[Distribution]\nMirrorList=mirrorlist.example.org\n", false,
+		   FILE_NAME ":2: invalid URL 'mirrorlist.example.org' for MirrorList= (expected "
+			     "http://, https:// or file://)",
+		   "mirror list without scheme");
 	fails_with("[Content]\nHostname=a..b\n", false,
 		   FILE_NAME ":2: invalid hostname 'a..b' for Hostname=", "bad hostname");
 	fails_with(
@@ -216,6 +224,23 @@ static void test_value_errors(void)
 
 static void test_validation_errors(void)
 {
+	fails_with("[Distribution]\nDistribution=centos\nRelease=9\n"
+		   "Metalink=https://m/metalink?repo=$repo\nMirrorList=http://m/list\n",
+		   true,
+		   FILE_NAME ":5: Metalink= and MirrorList= are both set: use one of them",
+		   "Metalink= and MirrorList= together");
+	fails_with("[Distribution]\nDistribution=debian\nRelease=12\n"
+		   "Metalink=https://m/metalink\n",
+		   true,
+		   FILE_NAME ":4: Metalink= is only for rpm-md repositories (centos, rocky, alma), "
+			     "not Distribution=debian",
+		   "Metalink= on debian");
+	fails_with("[Distribution]\nDistribution=ubuntu\nRelease=24.04\n"
+		   "MirrorList=http://m/list\n",
+		   true,
+		   FILE_NAME ":4: MirrorList= is only for rpm-md repositories (centos, rocky, "
+			     "alma), not Distribution=ubuntu",
+		   "MirrorList= on ubuntu");
 	fails_with("[Output]\nFormat=tar\n", true,
 		   FILE_NAME ": missing Distribution= in [Distribution] (one of centos, ubuntu, "
 			     "debian, rocky, alma, none)",
@@ -489,6 +514,30 @@ static void test_format_roundtrip(void)
 	recipe_free(r2);
 }
 
+static void test_mirror_sources(void)
+{
+	struct rpm_summary_case {
+		const char *text, *want;
+	} cases[] = {
+		{ "Metalink=https://m/metalink?repo=centos-$repo-9-stream&arch=$basearch\n",
+		  "Metalink=https://m/metalink?repo=centos-$repo-9-stream&arch=$basearch\n" },
+		{ "MirrorList=file:///srv/list-$repo\n", "MirrorList=file:///srv/list-$repo\n" },
+		{ "Mirror=http://m/c\nMetalink=http://m/ml\n",
+		  "Mirror=http://m/c\nMetalink=http://m/ml\n" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_free_ char *text = strjoin("[Distribution]\nDistribution=centos\n"
+						    "Release=9\n", cases[i].text, NULL);
+		struct recipe *r = parse(text);
+		_cleanup_free_ char *sum = r ? recipe_format(r) : NULL;
+
+		ok(r, "mirror source %zu validates: %s", i, err);
+		ok(sum && strstr(sum, cases[i].want), "summary shows %s", cases[i].want);
+		recipe_free(r);
+	}
+}
+
 static char *read_text(const char *path)
 {
 	char *buf = NULL;
@@ -598,6 +647,7 @@ static void test_load(void)
 
 int main(void)
 {
+	test_mirror_sources();
 	test_seed();
 	test_syntax_errors();
 	test_value_errors();

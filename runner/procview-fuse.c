@@ -184,6 +184,16 @@ static void pv_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, ENOSYS); /* no OPEN requests any more; the mount is read-only */
 }
 
+/* READ's answer: size bytes of text at off, fewer at its end, none past it. */
+static void reply_range(fuse_req_t req, const char *text, size_t len, size_t size, off_t off)
+{
+	if ((size_t)off >= len) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	fuse_reply_buf(req, text + off, size < len - (size_t)off ? size : len - (size_t)off);
+}
+
 /* The page cache missed (first read, or its pages were dropped): the current text. */
 static void pv_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
@@ -204,11 +214,7 @@ static void pv_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	s->cached = true;
 	s->used_at = now_ns();
-	if ((size_t)off >= s->len) {
-		fuse_reply_buf(req, NULL, 0);
-		return;
-	}
-	fuse_reply_buf(req, s->text + off, size < s->len - (size_t)off ? size : s->len - (size_t)off);
+	reply_range(req, s->text, s->len, size, off);
 }
 
 /*
@@ -351,11 +357,7 @@ static void strict_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		}
 	}
 	h->fresh = false;
-	if ((size_t)off >= h->len) {
-		fuse_reply_buf(req, NULL, 0);
-		return;
-	}
-	fuse_reply_buf(req, h->text + off, size < h->len - (size_t)off ? size : h->len - (size_t)off);
+	reply_range(req, h->text, h->len, size, off);
 }
 
 static void strict_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

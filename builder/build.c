@@ -184,6 +184,7 @@ int build_prepare(struct build *b, const struct recipe *r, const char *workspace
 
 	b->params.tree_root = b->root;
 	b->params.path = b->tmp_output;
+	b->params.digest = &b->digest;
 	b->params.arch = r->architecture ? r->architecture : host_arch();
 	b->params.size = r->size;
 	b->params.compression = r->compress < 0 ? COMPRESSION_NONE : (enum compression)r->compress;

@@ -32,6 +32,7 @@ struct build {
 	bool offline;
 
 	struct output_params params;
+	struct output_digest digest;	/* params.digest points here */
 	char seed_str[37];
 };
 

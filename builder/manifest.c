@@ -133,7 +133,14 @@ int manifest_write(const struct build *b, const struct manifest_info *info, cons
 
 	if (!text || !out)
 		return log_error_errno(-ENOMEM, "cannot write manifest");
-	q = output_digest(b->tmp_output, &size, out_hex, &have);
+	if (b->params.digest && b->params.digest->have) {
+		have = true;
+		size = b->params.digest->size;
+		memcpy(out_hex, b->params.digest->sha256, sizeof(out_hex));
+		q = 0;
+	} else {
+		q = output_digest(b->tmp_output, &size, out_hex, &have);
+	}
 	if (q < 0)
 		return log_error_errno(q, "cannot checksum '%s'", b->tmp_output);
 	sha256_buffer(text, strlen(text), recipe_hex);

@@ -49,6 +49,7 @@
 #include "cleanup.h"
 #include "log.h"
 #include "output.h"
+#include "sha256.h"
 #include "strutil.h"
 
 #define TAR_BUFFER_SIZE (1U << 20)
@@ -64,6 +65,9 @@ struct tar_writer {
 	size_t link_cap;
 	uint64_t bytes_done;
 	struct progress *progress;
+	int fd;			     /* the archive file */
+	struct sha256_stream *hash;  /* of what goes into it */
+	uint64_t written;
 };
 
 static int tar_errno(struct tar_writer *w)
@@ -330,6 +334,32 @@ static int tar_setup_filter(struct tar_writer *w)
 			       tar_strerror(w));
 }
 
+/*
+ * libarchive's output: to the file, and to the hashing thread, so that the manifest has the
+ * archive's sha256 when it is written (nothing is read back).
+ */
+static la_ssize_t tar_out(struct archive *a, void *userdata, const void *buf, size_t len)
+{
+	struct tar_writer *w = userdata;
+	const char *p = buf;
+
+	for (size_t left = len; left > 0;) {
+		ssize_t n = write(w->fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			archive_set_error(a, errno, "write: %s", strerror(errno));
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (w->hash)
+		(void)sha256_stream_feed(w->hash, buf, len);
+	w->written += len;
+	return (la_ssize_t)len;
+}
+
 static int tar_setup(struct tar_writer *w, int fd)
 {
 	int r;
@@ -350,7 +380,7 @@ static int tar_setup(struct tar_writer *w, int fd)
 	/* 64 KiB writes; the last block is padded like tar(1) pads it (to 10240 bytes) */
 	archive_write_set_bytes_per_block(w->a, 64 * 1024);
 	archive_write_set_bytes_in_last_block(w->a, w->p->compression ? 1 : 10240);
-	if (archive_write_open_fd(w->a, fd) < ARCHIVE_OK)
+	if (archive_write_open(w->a, w, NULL, tar_out, NULL) < ARCHIVE_OK)
 		return tar_error(w, "cannot open");
 	return 0;
 }
@@ -372,9 +402,14 @@ static int tar_write_archive(const struct output_params *p)
 	_cleanup_close_ int fd = -1;
 	int r;
 
+	uint8_t d[32];
+
 	fd = open(p->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0)
 		return log_error_errno(errno, "cannot create tar '%s'", p->path);
+	w.fd = fd;
+	if (p->digest && sha256_stream_new(&w.hash) < 0)
+		w.hash = NULL; /* the manifest reads the archive back instead */
 	r = tar_setup(&w, fd);
 	if (r < 0)
 		goto out;
@@ -383,9 +418,16 @@ static int tar_write_archive(const struct output_params *p)
 		r = tar_write_entry(&w, &p->tree->entries[i]);
 	if (r >= 0 && archive_write_close(w.a) < ARCHIVE_OK)
 		r = tar_error(&w, "cannot finish");
-	if (r >= 0 && fsync(fd) < 0)
-		r = log_error_errno(errno, "cannot sync tar '%s'", p->path);
+	/* No fsync: the archive is an ordinary output file, renamed into place (as gpt_ext4). */
+	if (r >= 0 && w.hash) {
+		sha256_stream_finish(w.hash, d);
+		w.hash = NULL;
+		sha256_hex(d, p->digest->sha256);
+		p->digest->size = w.written;
+		p->digest->have = true;
+	}
 out:
+	sha256_stream_abort(w.hash);
 	tar_writer_done(&w);
 	return r;
 }

@@ -15,6 +15,14 @@ enum compression {
 	COMPRESSION_ZSTD,
 };
 
+/* What a writer that streams its output learns on the way: the manifest need not read it
+ * back. */
+struct output_digest {
+	bool have;
+	char sha256[65];
+	uint64_t size;
+};
+
 struct output_params {
 	const char *tree_root;	/* the finished root tree */
 	const struct tree *tree;/* its scan (sorted, with xattrs and hardlinks) */
@@ -25,6 +33,7 @@ struct output_params {
 	uint8_t seed[16];	/* all UUIDs/hash seeds are derived from this */
 	bool have_epoch;	/* SOURCE_DATE_EPOCH set: timestamps are clamped to epoch */
 	int64_t epoch;
+	struct output_digest *digest; /* the writer may fill it in */
 };
 
 struct output_ops {

@@ -105,6 +105,16 @@ gnutar_lists_quietly() {	# gnutar_lists_quietly ARCHIVE
 	grep -q '^crw-rw-rw-.* 0/0 *1,3 .* \./dev/null$' "$T/gnutar.list"
 }
 
+manifest_matches() {	# manifest_matches OUTPUT
+	python3 - "$1" <<'EOF'
+import hashlib, json, sys
+m = json.load(open(sys.argv[1] + ".manifest.json"))["output"]
+data = open(sys.argv[1], "rb").read()
+ok = m["sha256"] == hashlib.sha256(data).hexdigest() and m["size"] == len(data)
+sys.exit(0 if ok else "manifest says %s/%s" % (m["sha256"], m["size"]))
+EOF
+}
+
 for ext in tar tar.gz tar.xz tar.zst; do
 	out=$T/out/image.$ext
 	case $ext in
@@ -132,6 +142,8 @@ for ext in tar tar.gz tar.xz tar.zst; do
 	ok "$ext: file capability survives" \
 		sh -c "getcap '$T/x/xattrs/cap-net-raw' | grep -q 'cap_net_raw[=+]ep'"
 	ok "$ext: GNU tar lists it without warnings" gnutar_lists_quietly "$out"
+	# The writer hashes the archive as it writes it; the manifest must say what is on disk.
+	ok "$ext: the manifest's output sha256 and size are the archive's" manifest_matches "$out"
 done
 
 # GNU tar restores the root directory's mtime too: compare everything but the socket.

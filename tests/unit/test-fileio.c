@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "sha256.h"
 #include "spawn.h"
 #include "strutil.h"
 #include "tap.h"
@@ -153,6 +154,41 @@ static void test_spawn(void)
 	is_int(spawn_wait(n, &quiet), 127, "spawn missing program");
 }
 
+/* The threaded stream gives the digest of everything fed, however it was cut. */
+static void test_sha256_stream(void)
+{
+	static const size_t cuts[] = { 1, 63, 64, 65536, (1u << 20) - 1, 1u << 20, (1u << 20) + 7,
+				       3u << 20, 5 };
+	size_t total = 0, off = 0;
+	struct sha256_stream *st = NULL;
+	uint8_t *data, d[32];
+	char a[65], b[65];
+
+	for (size_t i = 0; i < ELEMENTSOF(cuts); i++)
+		total += cuts[i];
+	data = malloc(total);
+	if (!data) {
+		ok(false, "malloc");
+		return;
+	}
+	for (size_t i = 0; i < total; i++)
+		data[i] = (uint8_t)(i * 2654435761u >> 13);
+	sha256_buffer(data, total, a);
+	is_int(sha256_stream_new(&st), 0, "sha256 stream");
+	for (size_t i = 0; st && i < ELEMENTSOF(cuts); off += cuts[i++])
+		sha256_stream_feed(st, data + off, cuts[i]);
+	if (st)
+		sha256_stream_finish(st, d);
+	sha256_hex(d, b);
+	is_str(b, a, "... the digest of all it was fed, in pieces of every size");
+	is_int(sha256_stream_new(&st), 0, "an empty stream");
+	sha256_stream_finish(st, d);
+	sha256_hex(d, b);
+	is_str(b, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+	       "... has the digest of nothing");
+	free(data);
+}
+
 int main(void)
 {
 	if (!mkdtemp(base)) {
@@ -163,6 +199,7 @@ int main(void)
 	test_copy_tree();
 	test_files();
 	test_spawn();
+	test_sha256_stream();
 	rm_rf(base);
 	return tap_done();
 }

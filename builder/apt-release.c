@@ -698,10 +698,23 @@ static bool usable_uri(const char *u)
 	return startswith(u, "http://") || startswith(u, "https://") || startswith(u, "file:/");
 }
 
-static bool any_debian_suite(char **suites)
+/* A Debian release ("bookworm"), or with security its security suite ("bookworm-security"). */
+static bool wanted_suite(const char *suite, bool security)
+{
+	_cleanup_free_ char *base = NULL;
+	const char *e = endswith(suite, "-security");
+
+	if (!security)
+		return apt_is_debian_suite(suite);
+	if (!e || !(base = strndup(suite, (size_t)(e - suite))))
+		return false;
+	return apt_is_debian_suite(base);
+}
+
+static bool any_wanted_suite(char **suites, bool security)
 {
 	for (char **s = suites; s && *s; s++)
-		if (apt_is_debian_suite(*s))
+		if (wanted_suite(*s, security))
 			return true;
 	return false;
 }
@@ -720,7 +733,7 @@ static char *uri_trimmed(const char *u)
 }
 
 /* One deb822 stanza [p, end): 1 and *ret set if it is a usable Debian source. */
-static int stanza_mirror(const char *p, const char *end, char **ret)
+static int stanza_mirror(const char *p, const char *end, bool security, char **ret)
 {
 	_cleanup_free_ char *types = deb822_get(p, end, "Types");
 	_cleanup_free_ char *uris = deb822_get(p, end, "URIs");
@@ -732,7 +745,7 @@ static int stanza_mirror(const char *p, const char *end, char **ret)
 		return 0;
 	if (split_words(types, &t) < 0 || split_words(uris, &u) < 0 || split_words(suites, &s) < 0)
 		return -ENOMEM;
-	if (!strv_contains(t, "deb") || !any_debian_suite(s))
+	if (!strv_contains(t, "deb") || !any_wanted_suite(s, security))
 		return 0;
 	for (char **x = u; x && *x; x++)
 		if (usable_uri(*x)) {
@@ -742,7 +755,7 @@ static int stanza_mirror(const char *p, const char *end, char **ret)
 	return 0;
 }
 
-static int deb822_mirror(const char *text, char **ret)
+static int deb822_mirror(const char *text, bool security, char **ret)
 {
 	const char *end = text + strlen(text), *p = text;
 
@@ -756,7 +769,7 @@ static int deb822_mirror(const char *text, char **ret)
 			if (blank_between(q, eol))
 				break;
 		}
-		r = stanza_mirror(p, q, ret);
+		r = stanza_mirror(p, q, security, ret);
 		if (r != 0)
 			return r < 0 ? r : 0;
 		p = next_line(line_end(q, end), end);
@@ -765,7 +778,7 @@ static int deb822_mirror(const char *text, char **ret)
 }
 
 /* "deb [opts] URI SUITE COMPONENT..." */
-static int oneline_mirror(const char *line, char **ret)
+static int oneline_mirror(const char *line, bool security, char **ret)
 {
 	_cleanup_strv_free_ char **w = NULL;
 	_cleanup_free_ char *copy = strndup(line, strcspn(line, "#\n"));
@@ -786,20 +799,20 @@ static int oneline_mirror(const char *line, char **ret)
 	}
 	if (split_words(s, &w) < 0)
 		return -ENOMEM;
-	if (strv_length(w) < 2 || !usable_uri(w[0]) || !apt_is_debian_suite(w[1]))
+	if (strv_length(w) < 2 || !usable_uri(w[0]) || !wanted_suite(w[1], security))
 		return 0;
 	*ret = uri_trimmed(w[0]);
 	return *ret ? 1 : -ENOMEM;
 }
 
-int apt_sources_debian_mirror(const char *text, bool deb822, char **ret)
+int apt_sources_debian_mirror(const char *text, bool deb822, bool security, char **ret)
 {
 	const char *end = text + strlen(text);
 
 	if (deb822)
-		return deb822_mirror(text, ret);
+		return deb822_mirror(text, security, ret);
 	for (const char *l = text; l < end; l = next_line(line_end(l, end), end)) {
-		int r = oneline_mirror(l, ret);
+		int r = oneline_mirror(l, security, ret);
 		if (r != 0)
 			return r < 0 ? r : 0;
 	}

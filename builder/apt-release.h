@@ -67,7 +67,8 @@ int apt_gpgv_status_check(const char *status, char **ret_reason);
 bool apt_is_debian_suite(const char *suite);
 /*
  * The first http(s)/file URI of an enabled "deb" source whose suites include a Debian
- * release name, from a deb822 .sources text (deb822 = true) or a one-line sources.list text.
- * -ENOENT if there is none.
+ * release name (with security: a Debian release's "-security" suite, such as
+ * "bookworm-security"), from a deb822 .sources text (deb822 = true) or a one-line
+ * sources.list text.  -ENOENT if there is none.
  */
-int apt_sources_debian_mirror(const char *text, bool deb822, char **ret);
+int apt_sources_debian_mirror(const char *text, bool deb822, bool security, char **ret);

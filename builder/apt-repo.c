@@ -455,6 +455,7 @@ static int decompress(const char *src, const char *dst)
 		return -ENOMEM;
 	archive_read_support_filter_all(a);
 	archive_read_support_format_raw(a);
+	archive_read_support_format_empty(a); /* an empty component, common in -updates suites */
 	fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		r = negative_errno();
@@ -687,7 +688,7 @@ int apt_repo_load(struct fetch *f, const struct apt_source *src, const char *wor
 
 /* ---- the host's Debian mirror ---------------------------------------------------------------- */
 
-static int mirror_in_file(const char *path, bool deb822, char **ret)
+static int mirror_in_file(const char *path, bool deb822, bool security, char **ret)
 {
 	_cleanup_free_ char *text = NULL;
 	int r;
@@ -697,13 +698,13 @@ static int mirror_in_file(const char *path, bool deb822, char **ret)
 		return 0;
 	if (r < 0)
 		return log_error_errno(r, "cannot read '%s'", path);
-	r = apt_sources_debian_mirror(text, deb822, ret);
+	r = apt_sources_debian_mirror(text, deb822, security, ret);
 	if (r == -ENOENT)
 		return 0;
 	return r < 0 ? r : 1;
 }
 
-static int mirror_in_dir(const char *dir, char **ret)
+static int mirror_in_dir(const char *dir, bool security, char **ret)
 {
 	struct dirent **names = NULL;
 	int n, r = 0;
@@ -720,7 +721,7 @@ static int mirror_in_dir(const char *dir, char **ret)
 
 		if (r == 0 && (deb822 || endswith(name, ".list"))) {
 			p = strjoin(dir, "/", name, NULL);
-			r = p ? mirror_in_file(p, deb822, ret) : -ENOMEM;
+			r = p ? mirror_in_file(p, deb822, security, ret) : -ENOMEM;
 		}
 		free(names[i]);
 	}
@@ -728,23 +729,32 @@ static int mirror_in_dir(const char *dir, char **ret)
 	return r;
 }
 
-int apt_host_debian_mirror_at(const char *apt_etc, char **ret)
+/* 1 and *ret: found; 0: none. */
+static int host_mirror(const char *apt_etc, bool security, char **ret)
 {
 	_cleanup_free_ char *list = strjoin(apt_etc, "/sources.list", NULL);
 	_cleanup_free_ char *dir = strjoin(apt_etc, "/sources.list.d", NULL);
-	char *m = NULL;
 	int r;
 
 	if (!list || !dir)
 		return -ENOMEM;
-	r = mirror_in_file(list, false, &m);
+	r = mirror_in_file(list, false, security, ret);
 	if (r == 0)
-		r = mirror_in_dir(dir, &m);
+		r = mirror_in_dir(dir, security, ret);
+	return r;
+}
+
+int apt_host_debian_mirror_at(const char *apt_etc, char **ret)
+{
+	char *m = NULL;
+	int r = host_mirror(apt_etc, false, &m);
+
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return log_error_code(-ENOENT, "no Debian mirror in the host's apt sources ('%s', "
-					       "'%s'): set Mirror= in the recipe", list, dir);
+		return log_error_code(-ENOENT, "no Debian mirror in the host's apt sources "
+					       "('%s/sources.list', '%s/sources.list.d'): set Mirror= "
+					       "in the recipe", apt_etc, apt_etc);
 	*ret = m;
 	return 0;
 }
@@ -752,4 +762,17 @@ int apt_host_debian_mirror_at(const char *apt_etc, char **ret)
 int apt_host_debian_mirror(char **ret)
 {
 	return apt_host_debian_mirror_at("/etc/apt", ret);
+}
+
+int apt_host_debian_security_mirror_at(const char *apt_etc, char **ret)
+{
+	char *m = NULL;
+	int r = host_mirror(apt_etc, true, &m);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	*ret = m;
+	return 0;
 }

@@ -65,3 +65,6 @@ const char *apt_default_keyring(const char *distribution);
  */
 int apt_host_debian_mirror(char **ret);
 int apt_host_debian_mirror_at(const char *apt_etc, char **ret);
+/* The same for the Debian security archive: the first enabled "deb" source whose suites include
+ * a Debian release's "-security" suite.  -ENOENT (not logged) when there is none. */
+int apt_host_debian_security_mirror_at(const char *apt_etc, char **ret);

@@ -9,6 +9,8 @@
 #include "fileio.h"
 #include "strutil.h"
 
+#define DEBIAN_SECURITY_MIRROR "https://security.debian.org/debian-security"
+
 /* Releases that predate the merged /usr, and those whose apt sources are one-line lists. */
 static const char *const debian_split_usr[] = { "squeeze", "wheezy", "jessie", "stretch",
 						"buster", NULL };
@@ -74,30 +76,87 @@ static char *join_words(char *const *l)
 	return s;
 }
 
-int apt_write_sources(const char *root, enum distribution d, const char *mirror,
-		      const char *suite, char *const *components)
+int apt_security_mirror_at(const struct recipe *rc, const char *mirror, const char *apt_etc,
+			   char **ret)
+{
+	int r;
+
+	if (rc->security_mirror)
+		return (*ret = strdup(rc->security_mirror)) ? 0 : -ENOMEM;
+	if (rc->distribution == DISTRO_UBUNTU) {
+		if (!mirror)
+			return -ENOENT;
+		return (*ret = strdup(mirror)) ? 0 : -ENOMEM;
+	}
+	if (!rc->mirror) {
+		r = apt_host_debian_security_mirror_at(apt_etc, ret);
+		if (r != -ENOENT)
+			return r;
+	}
+	return (*ret = strdup(DEBIAN_SECURITY_MIRROR)) ? 0 : -ENOMEM;
+}
+
+int apt_security_mirror(const struct recipe *rc, const char *mirror, char **ret)
+{
+	return apt_security_mirror_at(rc, mirror, "/etc/apt", ret);
+}
+
+/* One suite's text: a one-line entry, or its part of a deb822 stanza. */
+static char *source_entry(bool one_line, char *const *mirrors, char *const *suites, size_t i,
+			  const char *comps)
+{
+	bool same = i > 0 && streq(mirrors[i], mirrors[i - 1]);
+	bool last = !suites[i + 1] || !streq(mirrors[i + 1], mirrors[i]);
+	const char *end = last ? "\nComponents: " : "", *end2 = last ? "\n" : "";
+
+	if (one_line)
+		return strjoin("deb ", mirrors[i], " ", suites[i], " ", comps, "\n", NULL);
+	if (same)
+		return strjoin(" ", suites[i], end, last ? comps : "", end2, NULL);
+	return strjoin(i ? "\n" : "", "Types: deb\nURIs: ", mirrors[i], "\nSuites: ", suites[i],
+		       end, last ? comps : "", end2, NULL);
+}
+
+/* One-line entries, or deb822 stanzas (one per run of suites with the same mirror). */
+static int format_sources(bool one_line, char *const *mirrors, char *const *suites,
+			  const char *comps, char **ret)
+{
+	_cleanup_free_ char *text = strdup("");
+
+	for (size_t i = 0; text && suites[i]; i++) {
+		_cleanup_free_ char *e = source_entry(one_line, mirrors, suites, i, comps);
+		char *n = e ? strjoin(text, e, NULL) : NULL;
+
+		free(text);
+		text = n;
+	}
+	if (!text)
+		return -ENOMEM;
+	*ret = steal_ptr(text);
+	return 0;
+}
+
+int apt_write_sources(const char *root, enum distribution d, char *const *mirrors,
+		      char *const *suites, char *const *components)
 {
 	_cleanup_free_ char *comps = join_words(components), *text = NULL, *path = NULL,
 			    *dir = NULL;
 	bool one_line = strv_contains((char **)(d == DISTRO_UBUNTU ? ubuntu_one_line
 								   : debian_one_line),
-				      suite);
+				      suites[0]);
 	int r;
 
 	if (!comps)
 		return -ENOMEM;
-	if (one_line) {
+	r = format_sources(one_line, mirrors, suites, comps, &text);
+	if (r < 0)
+		return r;
+	if (one_line)
 		path = strjoin(root, "/etc/apt/sources.list", NULL);
-		r = asprintf(&text, "deb %s %s %s\n", mirror, suite, comps);
-	} else {
+	else
 		path = strjoin(root, "/etc/apt/sources.list.d/",
 			       d == DISTRO_UBUNTU ? "ubuntu" : "debian", ".sources", NULL);
-		r = asprintf(&text, "Types: deb\nURIs: %s\nSuites: %s\nComponents: %s\n", mirror,
-			     suite, comps);
-	}
-	if (r < 0 || !path)
-		return -ENOMEM;
-	dir = strdup(path);
+	dir = path ? strdup(path) : NULL;
 	if (!dir)
 		return -ENOMEM;
 	*strrchr(dir, '/') = 0;

@@ -26,9 +26,22 @@ const char *const *apt_merged_usr_dirs(const char *arch);
 int apt_default_mirror(enum distribution d, const char *arch, char **ret);
 
 /*
+ * The base of RELEASE-security when Updates= is on: SecurityMirror=; for Ubuntu the release's
+ * mirror (the archive and ports carry the security pocket); for Debian without Mirror= the
+ * host's apt source of a Debian "-security" suite, else the Debian security archive.  -ENOENT
+ * (not logged) for Ubuntu when mirror is NULL.
+ */
+int apt_security_mirror(const struct recipe *rc, const char *mirror, char **ret);
+/* The same with another directory in place of /etc/apt (tests). */
+int apt_security_mirror_at(const struct recipe *rc, const char *mirror, const char *apt_etc,
+			   char **ret);
+
+/*
  * The image's sources: deb822 /etc/apt/sources.list.d/{debian,ubuntu}.sources where the
  * release's installer writes that (Debian 13, Ubuntu 24.04 and later), else a one-line
- * /etc/apt/sources.list, like debootstrap and mmdebstrap.  Only the release suite.
+ * /etc/apt/sources.list, like debootstrap and mmdebstrap.  One suite per entry of suites (the
+ * release first) with the mirror of the same index in mirrors; in deb822 consecutive suites of
+ * one mirror share a stanza.
  */
-int apt_write_sources(const char *root, enum distribution d, const char *mirror,
-		      const char *suite, char *const *components);
+int apt_write_sources(const char *root, enum distribution d, char *const *mirrors,
+		      char *const *suites, char *const *components);

@@ -73,16 +73,43 @@ static int add_source(struct bootstrap *b, const char *mirror, const char *suite
 		      char *const *components)
 {
 	static char *const main_only[] = { (char *)"main", NULL };
-	struct bootstrap_source *s = calloc(1, sizeof(*s));
+	struct bootstrap_source *s = reallocarray(b->sources, b->n_sources + 1, sizeof(*s));
 
 	if (!s)
 		return -ENOMEM;
 	b->sources = s;
-	b->n_sources = 1;
+	s = &b->sources[b->n_sources++];
+	*s = (struct bootstrap_source){ 0 };
 	s->mirror = strdup(mirror);
 	s->suite = strdup(suite);
 	s->components = strv_copy(components && components[0] ? components : main_only);
 	return s->mirror && s->suite && s->components ? 0 : -ENOMEM;
+}
+
+/* RELEASE, and with Updates= RELEASE-updates (same mirror) and RELEASE-security. */
+static int add_sources(struct bootstrap *b, const char *mirror)
+{
+	const struct recipe *rc = b->p.recipe;
+	_cleanup_free_ char *updates = NULL, *security = NULL, *sec_mirror = NULL;
+	int r;
+
+	r = add_source(b, mirror, rc->release, rc->repositories);
+	if (r < 0 || !recipe_updates_enabled(rc)) {
+		if (r >= 0 && rc->updates > 0)
+			log_debug("Updates=yes ignored: '%s' has no -updates or -security suite",
+				  rc->release);
+		return r;
+	}
+	updates = strjoin(rc->release, "-updates", NULL);
+	security = strjoin(rc->release, "-security", NULL);
+	if (!updates || !security)
+		return -ENOMEM;
+	r = apt_security_mirror(rc, mirror, &sec_mirror);
+	if (r < 0)
+		return log_error_errno(r, "cannot pick the mirror of '%s'", security);
+	log_debug("security updates from '%s'", sec_mirror);
+	r = add_source(b, mirror, updates, rc->repositories);
+	return r < 0 ? r : add_source(b, sec_mirror, security, rc->repositories);
 }
 
 static int pick_mirror(const struct bootstrap *b, const char *arch, char **ret)
@@ -124,8 +151,64 @@ static int setup_state(struct bootstrap *b)
 	s->merged_usr = apt_release_merged_usr(rc->distribution, rc->release);
 	r = pick_mirror(b, s->arch, &mirror);
 	if (r < 0 || !mirror)
-		return r; /* no mirror: lock_read() takes the lock's source */
-	return add_source(b, mirror, rc->release, rc->repositories);
+		return r; /* no mirror: lock_read() takes the lock's sources */
+	return add_sources(b, mirror);
+}
+
+/* The signed indexes of source i; -ENOENT (exit 2) names the suite and the way out. */
+static int load_source(struct bootstrap *b, struct fetch *f, size_t i, struct apt_release **ret)
+{
+	const struct recipe *rc = b->p.recipe;
+	struct bootstrap_source *bs = &b->sources[i];
+	struct apt_release *rel = NULL;
+	struct apt_source src = {
+		.mirror = bs->mirror,
+		.suite = bs->suite,
+		.components = bs->components,
+		.arch = state(b)->arch,
+		.keyring = state(b)->keyring,
+		.key_check = rc->repository_key_check != 0,
+		.distribution = distribution_to_string(rc->distribution),
+	};
+	int r;
+
+	r = apt_repo_load(f, &src, b->p.workdir, &rel);
+	if (r == -ENOENT && i > 0)
+		log_error("suite '%s' is not usable at '%s': set Updates=no in [Distribution] to "
+			  "build from '%s' alone", bs->suite, bs->mirror, rc->release);
+	if (r < 0)
+		return r;
+	bs->release_sha256 = rel->sha256 ? strdup(rel->sha256) : NULL;
+	if (rel->sha256 && !bs->release_sha256) {
+		apt_release_free(rel);
+		return -ENOMEM;
+	}
+	*ret = rel;
+	return 0;
+}
+
+/* Every index of every suite in one pool: the highest version of a package wins. */
+static int load_and_solve(struct bootstrap *b, struct fetch *f, struct apt_release **rels,
+			  const struct solve_request *req)
+{
+	_cleanup_free_ struct apt_index *all = NULL;
+	size_t n = 0;
+	int r;
+
+	for (size_t i = 0; i < b->n_sources; i++) {
+		struct apt_index *more;
+
+		r = load_source(b, f, i, &rels[i]);
+		if (r < 0)
+			return r;
+		more = reallocarray(all, n + rels[i]->n_indexes + 1, sizeof(*all));
+		if (!more)
+			return -ENOMEM;
+		all = more;
+		memcpy(all + n, rels[i]->indexes, rels[i]->n_indexes * sizeof(*all));
+		n += rels[i]->n_indexes;
+	}
+	return solve_deb(all, n, req, &b->set);
 }
 
 static int resolve_from_mirror(struct bootstrap *b)
@@ -134,18 +217,9 @@ static int resolve_from_mirror(struct bootstrap *b)
 	const struct recipe *rc = b->p.recipe;
 	struct fetch_opts fo = { .cache_dir = b->p.cache_dir, .offline = b->p.offline };
 	struct apt_state *s = state(b);
-	struct apt_release *rel = NULL;
+	_cleanup_free_ struct apt_release **rels = calloc(b->n_sources, sizeof(*rels));
 	struct fetch *f = NULL;
 	int r;
-	struct apt_source src = {
-		.mirror = b->sources[0].mirror,
-		.suite = b->sources[0].suite,
-		.components = b->sources[0].components,
-		.arch = s->arch,
-		.keyring = s->keyring,
-		.key_check = rc->repository_key_check != 0,
-		.distribution = distribution_to_string(rc->distribution),
-	};
 	struct solve_request req = {
 		.arch = s->arch,
 		.packages = rc->packages,
@@ -153,17 +227,17 @@ static int resolve_from_mirror(struct bootstrap *b)
 		.extra = s->merged_usr ? merged_extra : NULL,
 		.with_recommends = rc->with_recommends > 0,
 	};
+	if (!rels)
+		return -ENOMEM;
 	r = fetch_new(&fo, &f);
 	if (r < 0)
 		return log_error_errno(r, "cannot set up downloads");
-	r = apt_repo_load(f, &src, b->p.workdir, &rel);
-	if (r >= 0) {
-		b->sources[0].release_sha256 = rel->sha256 ? strdup(rel->sha256) : NULL;
-		r = solve_deb(rel->indexes, rel->n_indexes, &req, &b->set);
-	}
+	r = load_and_solve(b, f, rels, &req);
 	if (r >= 0)
-		log_info("resolved %zu packages from %s %s", b->set->n, src.mirror, src.suite);
-	apt_release_free(rel);
+		log_info("resolved %zu packages from %s %s%s", b->set->n, b->sources[0].mirror,
+			 rc->release, b->n_sources > 1 ? " (with -updates and -security)" : "");
+	for (size_t i = 0; i < b->n_sources; i++)
+		apt_release_free(rels[i]);
 	fetch_free(f);
 	return r;
 }
@@ -371,10 +445,24 @@ static void remove_debs(struct bootstrap *b)
 	}
 }
 
+static int write_sources(struct bootstrap *b)
+{
+	_cleanup_free_ char **mirrors = calloc(b->n_sources + 1, sizeof(char *));
+	_cleanup_free_ char **suites = calloc(b->n_sources + 1, sizeof(char *));
+
+	if (!mirrors || !suites)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_sources; i++) {
+		mirrors[i] = b->sources[i].mirror;
+		suites[i] = b->sources[i].suite;
+	}
+	return apt_write_sources(state(b)->real_root, b->p.recipe->distribution, mirrors, suites,
+				 b->sources[0].components);
+}
+
 static int apt_install(struct bootstrap *b)
 {
 	struct apt_state *s = state(b);
-	const struct bootstrap_source *src = &b->sources[0];
 	_cleanup_free_ char *log_path = strjoin(b->p.workdir, "/dpkg.log", NULL);
 	int r;
 
@@ -399,8 +487,7 @@ static int apt_install(struct bootstrap *b)
 	remove_debs(b);
 	if (r < 0)
 		return r;
-	r = apt_write_sources(s->real_root, b->p.recipe->distribution, src->mirror, src->suite,
-			      src->components);
+	r = write_sources(b);
 	if (r < 0)
 		return log_error_errno(r, "cannot write the image's apt sources");
 	log_info("installed %zu packages", b->set->n);

@@ -92,9 +92,10 @@ void bootstrap_annotate_manifest(const struct bootstrap *b, struct manifest_info
 /* Lock files (lock.c).  The digest covers the recipe keys that decide the package set. */
 int lock_inputs_digest(const struct recipe *r, char hex[65]);
 int lock_write(const struct bootstrap *b, const char *path);
-/* Read path into b->set, with URLs under b->sources[0].mirror when the backend set one and
- * not b->lock_urls (else the URLs the lock recorded); -EINVAL (logged) if it does not match
- * the recipe. */
+/* Read path into b->set.  Unless b->lock_urls, each package's URL is rewritten to the mirror
+ * in b->sources of the suite whose lock source line its recorded URL is under (the only one
+ * for single-source locks); with no b->sources (no mirror known) the lock's URLs are kept and
+ * its source lines become b->sources.  -EINVAL (logged) if it does not match the recipe. */
 int lock_read(struct bootstrap *b, const char *path);
 
 extern const struct bootstrap_ops bootstrap_apt_ops;

@@ -8,11 +8,11 @@
  *	release bookworm
  *	architecture amd64
  *	inputs SHA256           digest of the recipe keys that decide the package set
- *	source MIRROR SUITE COMPONENT[,COMPONENT...] RELEASE-SHA256
+ *	source MIRROR SUITE COMPONENT[,COMPONENT...] RELEASE-SHA256	one per suite
  *	package NAME VERSION ARCH SIZE SHA256 essential|- FILENAME URL
  *
  * Package lines are in install order.  A --locked build installs exactly them, fetched by
- * FILENAME from the current mirror (the URL when there is none, or when the recipe picks
+ * FILENAME from the current mirror of its suite (the URL when there is none, or when the recipe picks
  * mirrors with Metalink=/MirrorList= instead) and checked against SHA256;
  * it reads no Release or Packages file, so the lock is the trust anchor: keep it with the
  * recipe, under review.
@@ -73,6 +73,9 @@ int lock_inputs_digest(const struct recipe *rc, char hex[65])
 	r = append(&text, "distribution=%s\nrelease=%s\narchitecture=%s\nrecommends=%d\n",
 		   distribution_to_string(rc->distribution), rc->release ?: "",
 		   rc->architecture ?: "", rc->with_recommends > 0);
+	/* Only when on: locks made before Updates= existed (release suite only) stay valid. */
+	if (r >= 0 && recipe_updates_enabled(rc))
+		r = append(&text, "updates=1\n");
 	if (r >= 0)
 		r = append_sorted(&text, "repositories", rc->repositories);
 	if (r >= 0)
@@ -149,10 +152,67 @@ static int split(char *line, char **w, size_t n)
 	return i == n ? 0 : -EINVAL;
 }
 
-static int parse_package(struct bootstrap *b, char *line)
+struct lock_reader {
+	struct bootstrap *b;
+	struct bootstrap_source *locked;	/* the lock's source lines */
+	size_t n_locked;
+	bool magic;
+};
+
+static void sources_free(struct bootstrap_source *s, size_t n)
 {
-	const char *mirror = b->n_sources ? b->sources[0].mirror : NULL;
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].mirror);
+		free(s[i].suite);
+		strv_free(s[i].components);
+		free(s[i].release_sha256);
+	}
+	free(s);
+}
+
+/* Length of mirror as a prefix of url ("/srv/r" stands for "file:///srv/r"), 0 if it is not. */
+static size_t mirror_prefix(const char *mirror, const char *url)
+{
+	size_t n;
+
+	if (mirror[0] == '/') {
+		if (!startswith(url, "file://"))
+			return 0;
+		n = mirror_prefix(mirror, url + strlen("file://"));
+		return n ? n + strlen("file://") : 0;
+	}
+	n = strlen(mirror);
+	while (n > 0 && mirror[n - 1] == '/')
+		n--;
+	return n > 0 && strncmp(mirror, url, n) == 0 && url[n] == '/' ? n : 0;
+}
+
+/* The current mirror for a package the lock fetched from url: the recipe's mirror of the suite
+ * whose lock source url is under; NULL to keep url. */
+static const char *current_mirror(const struct lock_reader *lr, const char *url)
+{
+	const struct bootstrap *b = lr->b;
+	const char *suite = NULL;
+	size_t best = 0, n;
+
+	if (b->n_sources == 0 || b->lock_urls)
+		return NULL;
+	for (size_t i = 0; i < lr->n_locked; i++)
+		if ((n = mirror_prefix(lr->locked[i].mirror, url)) > best) {
+			best = n;
+			suite = lr->locked[i].suite;
+		}
+	for (size_t i = 0; suite && i < b->n_sources; i++)
+		if (streq(b->sources[i].suite, suite))
+			return b->sources[i].mirror;
+	/* One source (older locks, rpm): its mirror, whatever the URL. */
+	return lr->n_locked <= 1 ? b->sources[0].mirror : NULL;
+}
+
+static int parse_package(struct lock_reader *lr, char *line)
+{
 	_cleanup_free_ char *url = NULL;
+	const char *mirror;
 	struct solve_pkg p;
 	char *w[8];
 
@@ -161,28 +221,30 @@ static int parse_package(struct bootstrap *b, char *line)
 	p = (struct solve_pkg){ .name = w[0], .version = w[1], .arch = w[2], .size = p.size,
 				.sha256 = w[4], .essential = streq(w[5], "essential"),
 				.filename = w[6], .url = w[7] };
-	if (mirror && !b->lock_urls) {
+	mirror = current_mirror(lr, p.url);
+	if (mirror) {
 		url = strjoin(mirror, endswith(mirror, "/") ? "" : "/", p.filename, NULL);
 		if (!url)
 			return -ENOMEM;
 		p.url = url;
 	}
-	return solve_set_add(b->set, &p);
+	return solve_set_add(lr->b->set, &p);
 }
 
-/* The lock's source, when the recipe and the host name no mirror: where its URLs point. */
-static int parse_source(struct bootstrap *b, char *line)
+/* A source line: where the lock's URLs point, per suite. */
+static int parse_source(struct lock_reader *lr, char *line)
 {
 	struct bootstrap_source *s;
 	char *w[4], *save = NULL;
 
 	if (split(line, w, 4) < 0)
 		return -EBADMSG;
-	s = calloc(1, sizeof(*s));
+	s = reallocarray(lr->locked, lr->n_locked + 1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	b->sources = s;
-	b->n_sources = 1;
+	lr->locked = s;
+	s = &lr->locked[lr->n_locked++];
+	*s = (struct bootstrap_source){ 0 };
 	s->mirror = strdup(w[0]);
 	s->suite = strdup(w[1]);
 	s->release_sha256 = strdup(w[3]);
@@ -215,39 +277,61 @@ static int check_header(const struct recipe *rc, const char *key, const char *va
 		return 0;
 	if (streq(key, "inputs"))
 		log_error("%s:%u: the lock was made for other Packages=, RemovePackages=, "
-			  "Repositories= or WithRecommends=: run \"mkimg lock\" again", path, line);
+			  "Repositories=, Updates= or WithRecommends=: run \"mkimg lock\" again",
+			  path, line);
 	else
 		log_error("%s:%u: the lock is for %s '%s', the recipe says '%s': run \"mkimg lock\" "
 			  "again", path, line, key, value, want ?: "");
 	return -EINVAL;
 }
 
-static int parse_line(struct bootstrap *b, char *l, const char *path, unsigned n, bool *magic)
+static int parse_line(struct lock_reader *lr, char *l, const char *path, unsigned n)
 {
 	char *sp = strchr(l, ' ');
 
 	if (!*l || *l == '#')
 		return 0;
 	if (streq(l, "mkimg-lock 1")) {
-		*magic = true;
+		lr->magic = true;
 		return 0;
 	}
-	if (!*magic || !sp)
+	if (!lr->magic || !sp)
 		return -EBADMSG;
 	*sp = 0;
 	if (streq(l, "package"))
-		return parse_package(b, sp + 1) < 0 ? -EBADMSG : 0;
+		return parse_package(lr, sp + 1) < 0 ? -EBADMSG : 0;
 	if (streq(l, "source"))
-		return b->n_sources ? 0 : parse_source(b, sp + 1);
-	return check_header(b->p.recipe, l, sp + 1, path, n);
+		return parse_source(lr, sp + 1);
+	return check_header(lr->b->p.recipe, l, sp + 1, path, n);
+}
+
+static int parse_lock(struct lock_reader *lr, char *data, const char *path)
+{
+	char *save = NULL;
+	unsigned n = 0;
+	int r;
+
+	for (char *l = data; l; l = save) {
+		save = strchr(l, '\n');
+		if (save)
+			*save++ = 0;
+		n++;
+		r = parse_line(lr, l, path, n);
+		if (r == -EBADMSG)
+			return log_error_errno(-EINVAL, "%s:%u: not a valid mkimg lock line", path, n);
+		if (r < 0)
+			return r;
+	}
+	if (!lr->magic || lr->b->set->n == 0)
+		return log_error_errno(-EINVAL, "'%s' is not an mkimg lock file (or lists no "
+				       "packages)", path);
+	return 0;
 }
 
 int lock_read(struct bootstrap *b, const char *path)
 {
 	_cleanup_free_ char *data = NULL;
-	bool magic = false;
-	char *save = NULL;
-	unsigned n = 0;
+	struct lock_reader lr = { .b = b };
 	int r;
 
 	r = read_full_file(path, &data, NULL);
@@ -259,20 +343,15 @@ int lock_read(struct bootstrap *b, const char *path)
 	b->set = solve_set_new();
 	if (!b->set)
 		return -ENOMEM;
-	for (char *l = data; l; l = save) {
-		save = strchr(l, '\n');
-		if (save)
-			*save++ = 0;
-		n++;
-		r = parse_line(b, l, path, n, &magic);
-		if (r == -EBADMSG)
-			return log_error_errno(-EINVAL, "%s:%u: not a valid mkimg lock line", path, n);
-		if (r < 0)
-			return r;
+	r = parse_lock(&lr, data, path);
+	if (r >= 0 && b->n_sources == 0) {
+		/* No mirror: the lock's sources are the image's. */
+		b->sources = steal_ptr(lr.locked);
+		b->n_sources = lr.n_locked;
 	}
-	if (!magic || b->set->n == 0)
-		return log_error_errno(-EINVAL, "'%s' is not an mkimg lock file (or lists no "
-				       "packages)", path);
+	sources_free(lr.locked, lr.locked ? lr.n_locked : 0);
+	if (r < 0)
+		return r;
 	log_info("installing the %zu packages of '%s'", b->set->n, path);
 	return 0;
 }

@@ -92,6 +92,8 @@ static void format_distribution(struct fmt *x, const struct recipe *r)
 	put_list(x, "Repositories", r->repositories);
 	put(x, "RepositoryKey", r->repository_key);
 	put_bool(x, "RepositoryKeyCheck", r->repository_key_check);
+	put_bool(x, "Updates", r->updates);
+	put(x, "SecurityMirror", r->security_mirror);
 }
 
 static void format_output(struct fmt *x, const struct recipe *r)

@@ -615,6 +615,26 @@ static int parse_mirror_source(struct recipe_parse_ctx *c, const struct recipe_k
 	return set_string(FIELD(c->r, k, char *), v);
 }
 
+/* SecurityMirror=: fetched by mkimg, so what the fetch layer speaks, or an absolute path. */
+static bool security_mirror_valid(const char *s)
+{
+	return s[0] == '/' ? !strpbrk(s, " \t\n") : fetch_url_valid(s);
+}
+
+static int parse_security_mirror(struct recipe_parse_ctx *c, const struct recipe_key *k,
+				 const char *value)
+{
+	const char *v;
+	int r = scalar(c, k, value, &v);
+
+	if (r < 0)
+		return r;
+	if (v && !security_mirror_valid(v))
+		return recipe_parse_error(c, "invalid URL '%s' for %s= (expected http://, https://, "
+					  "file:// or an absolute path)", v, k->key);
+	return set_string(FIELD(c->r, k, char *), v);
+}
+
 static int parse_release(struct recipe_parse_ctx *c, const struct recipe_key *k, const char *value)
 {
 	return parse_checked(c, k, value, release_valid, "release");
@@ -655,6 +675,8 @@ const struct recipe_key recipe_keys[] = {
     KEY("Distribution", "Repositories", parse_list, repositories),
     KEY("Distribution", "RepositoryKey", parse_path, repository_key),
     KEY("Distribution", "RepositoryKeyCheck", parse_tristate, repository_key_check),
+    KEY("Distribution", "Updates", parse_tristate, updates),
+    KEY("Distribution", "SecurityMirror", parse_security_mirror, security_mirror),
     KEY("Output", "Format", parse_format, format),
     KEY("Output", "Output", parse_path, output),
     KEY("Output", "Bootable", parse_bootable, bootable),

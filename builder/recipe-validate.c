@@ -220,6 +220,41 @@ static int validate_mirror_source(struct recipe *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Debian suites without -updates and -security. */
+static bool release_without_updates(const struct recipe *r)
+{
+	static const char *const none[] = {"sid", "unstable", "experimental", "rc-buggy"};
+
+	for (size_t i = 0; r->distribution == DISTRO_DEBIAN && r->release && i < ELEMENTSOF(none);
+	     i++)
+		if (streq(r->release, none[i]))
+			return true;
+	return false;
+}
+
+bool recipe_updates_enabled(const struct recipe *r)
+{
+	return (r->distribution == DISTRO_DEBIAN || r->distribution == DISTRO_UBUNTU) &&
+	       r->updates > 0 && !release_without_updates(r);
+}
+
+/* Updates= and SecurityMirror= (mkimg extensions): apt only; Updates= defaults to yes where the
+ * release has the suites. */
+static int validate_updates(struct recipe *r, char *err, size_t errlen)
+{
+	const char *key = r->updates >= 0 ? "Updates" : r->security_mirror ? "SecurityMirror" : NULL;
+	bool apt = r->distribution == DISTRO_DEBIAN || r->distribution == DISTRO_UBUNTU;
+
+	if (!apt && key)
+		return fail(r, key, err, errlen,
+			    "%s= is only for Debian and Ubuntu (apt repositories), not "
+			    "Distribution=%s",
+			    key, distribution_to_string(r->distribution) ?: "unset");
+	if (apt && r->updates < 0)
+		r->updates = !release_without_updates(r);
+	return 0;
+}
+
 /* What a file name suffix says about format and compression (-1 / FORMAT_UNSET: nothing). */
 static void output_suffix(const char *out, enum output_format *ret_fmt, int *ret_comp)
 {
@@ -342,6 +377,8 @@ int recipe_validate(struct recipe *r, char *err, size_t errlen)
 	q = validate_distribution(r, err, errlen);
 	if (q >= 0)
 		q = validate_mirror_source(r, err, errlen);
+	if (q >= 0)
+		q = validate_updates(r, err, errlen);
 	if (q >= 0)
 		q = validate_output(r, err, errlen);
 	if (q >= 0)

@@ -100,6 +100,7 @@ struct recipe *recipe_new(void)
 	if (!r)
 		return NULL;
 	r->repository_key_check = -1;
+	r->updates = -1;
 	r->bootable = -1;
 	r->compress = -1;
 	r->with_docs = -1;
@@ -120,6 +121,7 @@ void recipe_free(struct recipe *r)
 	free(r->architecture);
 	strv_free(r->repositories);
 	free(r->repository_key);
+	free(r->security_mirror);
 	free(r->output);
 	strv_free(r->packages);
 	strv_free(r->remove_packages);

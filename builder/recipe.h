@@ -48,6 +48,8 @@ struct recipe {
 	char **repositories;
 	char *repository_key;
 	int repository_key_check;	/* -1 unset, 0 no, 1 yes */
+	int updates;			/* mkimg extension, apt: -1 unset (validate: yes) */
+	char *security_mirror;		/* mkimg extension, apt: base of RELEASE-security */
 
 	/* [Output] */
 	enum output_format format;
@@ -110,4 +112,7 @@ const char *format_to_string(enum output_format f);
 const char *compression_to_string(enum compression c);	/* "no", "gz", "xz", "zstd" */
 /* The build host's architecture in Debian spelling (amd64, arm64, ...), NULL if unknown. */
 const char *recipe_host_architecture(void);
+/* Whether the build uses RELEASE-updates and RELEASE-security: Updates= is on and the release
+ * has them (Debian's sid, unstable and experimental have not). */
+bool recipe_updates_enabled(const struct recipe *r);
 const struct recipe_origin *recipe_origin_of(const struct recipe *r, const char *key);

@@ -43,6 +43,7 @@ recipe() {	# recipe FILE FORMAT OUTPUT [KEY=VALUE lines for [Packages]...]
 		printf '[Distribution]\nDistribution=debian\nRelease=bookworm\n'
 		printf 'Mirror=file://%s\nRepositoryKey=%s\nRepositories=main contrib\n' \
 			"$REPO" "$T/key/keyring.gpg"
+		printf 'Updates=no\n'	# $REPO has the release suite only
 		printf '[Output]\nFormat=%s\nOutput=%s\n[Packages]\n' "$fmt" "$out"
 		printf '%s\n' "$@"
 	} >"$f"
@@ -129,6 +130,84 @@ ok "the locked build has the locked versions" \
 sed -i 's/^Packages=t-hello/Packages=t-hello\nPackages=t-extra/' "$T/lk.recipe"
 fails "a lock that does not match the recipe is refused (exit 2)" 2 "run \"mkimg lock\" again" \
 	"$MKIMG" --cache-dir "$CACHE" --locked -o "$OUT/lk2" "$T/lk.recipe"
+
+# Updates= (default yes): RELEASE-updates from the mirror, RELEASE-security from
+# SecurityMirror=; the highest version of each package wins.  UPD starts as a copy of REPO's
+# pool (bookworm published before the updates are added), SEC holds only the security update.
+UPD=$T/upd
+SEC=$T/sec
+make_updates() {
+	mkdir -p "$UPD" && cp -al "$REPO/pool" "$UPD/pool" &&
+	aptrepo_publish "$UPD" "$T/key" --suite=bookworm &&
+	aptrepo_deb "$UPD" t-lib 1.1 Pre-Depends=t-pre --postinst="$mark" >/dev/null &&
+	aptrepo_publish "$UPD" "$T/key" --suite=bookworm-updates &&
+	aptrepo_deb "$SEC" t-esslib 1.1 --postinst="$mark" >/dev/null &&
+	aptrepo_publish "$SEC" "$T/key" --suite=bookworm-security --components="main contrib"
+}
+upd_recipe() {	# upd_recipe FILE OUTPUT MIRROR SECURITY-MIRROR [KEY=VALUE lines...]
+	local f=$1 out=$2 m=$3 sec=$4
+	shift 4
+	{
+		printf '[Distribution]\nDistribution=debian\nRelease=bookworm\nMirror=file://%s\n' "$m"
+		printf 'SecurityMirror=file://%s\nRepositoryKey=%s\nRepositories=main contrib\n' \
+			"$sec" "$T/key/keyring.gpg"
+		printf '%s\n' "$@"
+		printf '[Output]\nFormat=directory\nOutput=%s\n[Packages]\nPackages=t-hello\n' "$out"
+	} >"$f"
+}
+version_of() {	# version_of ROOT PACKAGE
+	chroot "$1" dpkg-query -W -f '${Version}' "$2"
+}
+check_updated() {	# check_updated ROOT MIRROR SECURITY-MIRROR
+	all_installed "$1" &&
+	[ "$(version_of "$1" t-lib)" = 1.1 ] && [ "$(version_of "$1" t-esslib)" = 1.1 ] &&
+	[ "$(version_of "$1" t-ess)" = 1.0 ] &&
+	[ -e "$1/var/lib/mkimg-test/t-esslib" ] &&
+	printf 'deb file://%s bookworm main contrib\ndeb file://%s bookworm-updates main contrib\ndeb file://%s bookworm-security main contrib\n' \
+		"$2" "$2" "$3" | diff -u - "$1/etc/apt/sources.list"
+}
+make_updates || { echo "Bail out! cannot build the updates repositories"; exit 1; }
+upd_recipe "$T/upd.recipe" "$OUT/upd" "$UPD" "$SEC"
+ok "Updates= (default): build with -updates and -security" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/upd.recipe"
+ok "the -updates and -security versions win, apt sources list all three suites" \
+	check_updated "$OUT/upd" "$UPD" "$SEC"
+upd_recipe "$T/noupd.recipe" "$OUT/noupd" "$UPD" "$SEC" Updates=no
+ok "Updates=no: build from the release suite" "$MKIMG" --cache-dir "$CACHE" "$T/noupd.recipe"
+ok "Updates=no: release versions only, one apt source" eval \
+	'[ "$(version_of "$OUT/noupd" t-lib)" = 1.0 ] &&
+	 [ "$(version_of "$OUT/noupd" t-esslib)" = 1.0 ] &&
+	 [ "$(grep -c ^deb "$OUT/noupd/etc/apt/sources.list")" = 1 ]'
+
+upd_recipe "$T/ul.recipe" "$OUT/ul" "$UPD" "$SEC"
+ok "mkimg lock with Updates=" "$MKIMG" --cache-dir "$CACHE" lock "$T/ul.recipe"
+ok "the lock has one source line per suite" eval \
+	'[ "$(grep -c "^source " "$T/ul.recipe.lock")" = 3 ] &&
+	 grep -Eq "^source file://$UPD bookworm main,contrib [0-9a-f]{64}$" "$T/ul.recipe.lock" &&
+	 grep -Eq "^source file://$UPD bookworm-updates main,contrib [0-9a-f]{64}$" "$T/ul.recipe.lock" &&
+	 grep -Eq "^source file://$SEC bookworm-security main,contrib [0-9a-f]{64}$" "$T/ul.recipe.lock" &&
+	 grep -q " file://$SEC/pool/main/t-esslib_1.1_all.deb$" "$T/ul.recipe.lock" &&
+	 grep -q " file://$UPD/pool/main/t-lib_1.1_all.deb$" "$T/ul.recipe.lock"'
+# The mirrors move (and the updates suite moves on): the locked build fetches each package
+# from the new mirror of its suite and installs the locked versions.
+aptrepo_deb "$UPD" t-lib 1.2 Pre-Depends=t-pre >/dev/null &&
+	aptrepo_publish "$UPD" "$T/key" --suite=bookworm-updates &&
+	mv "$UPD" "$T/upd2" && mv "$SEC" "$T/sec2" &&
+	upd_recipe "$T/ul.recipe" "$OUT/ul" "$T/upd2" "$T/sec2"
+ok "--locked with Updates= from moved mirrors" \
+	"$MKIMG" --cache-dir "$T/cache-ul" --locked "$T/ul.recipe"
+ok "the locked build has the locked versions and the current mirrors" \
+	check_updated "$OUT/ul" "$T/upd2" "$T/sec2"
+sed -i 's/^Updates=no$//' "$T/lk.recipe"
+sed -i 's/^Packages=t-extra$//' "$T/lk.recipe"
+fails "a lock made with Updates=no is refused for Updates=yes (exit 2)" 2 \
+	"run \"mkimg lock\" again" "$MKIMG" --cache-dir "$CACHE" --locked -o "$OUT/lk3" \
+	"$T/lk.recipe"
+upd_recipe "$T/noup.recipe" "$OUT/noup" "$REPO" "$T/sec2"
+fails "a missing -updates suite is named, with the way out (exit 2)" 2 \
+	"suite 'bookworm-updates' is not usable at 'file://$REPO': set Updates=no" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/noup.recipe"
+ok "and leaves no output" test ! -e "$OUT/noup"
 
 # Offline: a warm cache is enough, a cold one is reported.
 recipe "$T/off.recipe" directory "$OUT/off" Packages=t-hello

@@ -69,6 +69,13 @@ mkdir "$T/rootfs"
 ok "the archive extracts" tar --zstd -xpf "$T/d12.tar.zst" --numeric-owner --xattrs \
 	--xattrs-include='*' -C "$T/rootfs"
 ok "inside: all installed, dpkg --audit silent, apt-get check, Debian 12" inside_ok "$T/rootfs"
+# Updates= (default yes): the image's apt sources name the updates and security suites.
+ok "inside: apt sources name bookworm-updates and bookworm-security" eval \
+	'grep -Eq "^deb [^ ]+ bookworm-updates main$" "$T/rootfs/etc/apt/sources.list" &&
+	 grep -Eq "^deb [^ ]+ bookworm-security main$" "$T/rootfs/etc/apt/sources.list"'
+ok "the lock has the release, updates and security sources" eval \
+	'[ "$(grep -c "^source " "$RECIPE.lock")" = 3 ] &&
+	 grep -q "^source [^ ]* bookworm-security main " "$RECIPE.lock"'
 ok "the manifest lists packages with sha256" grep -q \
 	'"name": "systemd", "version": "[^"]*", "arch": "amd64", "sha256": "[0-9a-f]\{64\}"' \
 	"$T/d12.tar.zst.manifest.json"

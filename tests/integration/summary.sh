@@ -94,6 +94,7 @@ cat >"$T/proj.want" <<EOF
 Distribution=debian
 Release=bookworm
 Architecture=$arch
+Updates=yes
 
 [Output]
 Format=tar
@@ -124,6 +125,19 @@ ok "-f/-o/-p override the recipe" sh -c '
 ok "command-line errors are recipe errors" \
 	check_error 2 "Format=gpt_btrfs is not supported" -f gpt_btrfs "$fixtures/seed.recipe"
 ok "-r normalises the release" check_contains "Release=stream9" -r 9 "$fixtures/seed.recipe"
+
+# Updates= and SecurityMirror= (mkimg extensions): effective Updates=, apt only.
+printf '[Distribution]\nDistribution=debian\nRelease=sid\n' >"$T/sid.recipe"
+ok "Updates= defaults to no for sid" check_contains "Updates=no" "$T/sid.recipe"
+printf '[Distribution]\nDistribution=debian\nRelease=12\nSecurityMirror=/srv/sec\n' \
+	>"$T/sec.recipe"
+ok "SecurityMirror= is shown" check_contains "SecurityMirror=/srv/sec" "$T/sec.recipe"
+printf 'Updates=maybe\n' >>"$T/sec.recipe"
+ok "a bad Updates= value is a recipe error" \
+	check_error 2 "$T/sec.recipe:5: invalid boolean 'maybe' for Updates=" "$T/sec.recipe"
+printf '[Distribution]\nDistribution=centos\nRelease=9\nUpdates=no\n' >"$T/el.recipe"
+ok "Updates= on an rpm distribution is a recipe error" \
+	check_error 2 "$T/el.recipe:4: Updates= is only for Debian and Ubuntu" "$T/el.recipe"
 
 ok "missing recipe file" check_error 2 "cannot read recipe '$T/nope.recipe'" "$T/nope.recipe"
 

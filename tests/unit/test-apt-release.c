@@ -4,9 +4,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apt-release.h"
+#include "apt-sources.h"
 #include "cleanup.h"
+#include "fileio.h"
+#include "recipe.h"
 #include "strutil.h"
 #include "tap.h"
 
@@ -247,15 +251,95 @@ static void test_sources(void)
 	_cleanup_free_ char *a = NULL, *b = NULL;
 	char *c = NULL;
 
-	is_int(apt_sources_debian_mirror(deb822, true, &a), 0, "deb822 sources");
+	is_int(apt_sources_debian_mirror(deb822, true, false, &a), 0, "deb822 sources");
 	is_str(a, "http://mirror.example/debian", "deb822: first usable Debian URI");
-	is_int(apt_sources_debian_mirror(oneline, false, &b), 0, "one-line sources");
+	is_int(apt_sources_debian_mirror(oneline, false, false, &b), 0, "one-line sources");
 	is_str(b, "https://mirror.example/debian", "one-line: options skipped");
-	is_int(apt_sources_debian_mirror(none, true, &c), -ENOENT, "no Debian suite");
-	is_int(apt_sources_debian_mirror("", false, &c), -ENOENT, "empty sources.list");
+	is_int(apt_sources_debian_mirror(none, true, false, &c), -ENOENT, "no Debian suite");
+	is_int(apt_sources_debian_mirror("", false, false, &c), -ENOENT, "empty sources.list");
 	ok(apt_is_debian_suite("sid") && !apt_is_debian_suite("bookworm-security") &&
 		   !apt_is_debian_suite("jammy"),
 	   "Debian suite names");
+}
+
+static void test_security_sources(void)
+{
+	static const char deb822[] =
+		"Types: deb\n"
+		"URIs: http://mirror.example/debian\n"
+		"Suites: bookworm bookworm-updates\n"
+		"\n"
+		"Types: deb\n"
+		"Enabled: no\n"
+		"URIs: http://disabled.example/debian-security\n"
+		"Suites: bookworm-security\n"
+		"\n"
+		"Types: deb\n"
+		"URIs: http://other.example/ubuntu\n"
+		"Suites: noble-security\n"
+		"\n"
+		"Types: deb\n"
+		"URIs: https://security.example/debian-security/\n"
+		"Suites: bookworm-security\n";
+	static const char oneline[] =
+		"deb http://mirror.example/debian bookworm main\n"
+		"deb-src http://src.example/debian-security bookworm-security main\n"
+		"deb [trusted=no] file:///srv/sec trixie-security main\n";
+	static const char none[] = "deb http://mirror.example/debian bookworm-updates main\n"
+				   "deb http://x.example/debian security main\n";
+	_cleanup_free_ char *a = NULL, *b = NULL;
+	char *c = NULL;
+
+	is_int(apt_sources_debian_mirror(deb822, true, true, &a), 0, "deb822 security source");
+	is_str(a, "https://security.example/debian-security",
+	       "deb822: enabled Debian -security suite, trimmed");
+	is_int(apt_sources_debian_mirror(oneline, false, true, &b), 0, "one-line security source");
+	is_str(b, "file:///srv/sec", "one-line: deb-src skipped");
+	is_int(apt_sources_debian_mirror(none, false, true, &c), -ENOENT, "no -security suite");
+}
+
+/* apt_security_mirror_at: SecurityMirror=, Ubuntu's own mirror, the host's Debian -security
+ * source (only without Mirror=), the Debian security archive. */
+static void test_security_mirror(void)
+{
+	char tmpl[] = "/tmp/test-apt-sec.XXXXXX";
+	const char *dir = mkdtemp(tmpl);
+	_cleanup_free_ char *etc = dir ? strjoin(dir, "/etc-apt", NULL) : NULL;
+	_cleanup_free_ char *d_dir = dir ? strjoin(dir, "/etc-apt/sources.list.d", NULL) : NULL;
+	_cleanup_free_ char *f = d_dir ? strjoin(d_dir, "/d.sources", NULL) : NULL;
+	_cleanup_free_ char *a = NULL, *b = NULL, *c = NULL, *d = NULL, *e = NULL;
+	struct recipe *rc = recipe_new();
+
+	if (!dir || !etc || !f || !rc || mkdir_p(d_dir, 0755) < 0) {
+		ok(false, "cannot set up a scratch apt directory");
+		recipe_free(rc);
+		return;
+	}
+	write_file(f, "Types: deb\nURIs: http://m.example/debian\nSuites: bookworm\n\n"
+		      "Types: deb\nURIs: http://s.example/debian-security/\n"
+		      "Suites: bookworm-security\n", 0644);
+	rc->distribution = DISTRO_DEBIAN;
+	is_int(apt_security_mirror_at(rc, "http://m.example/debian", etc, &a), 0, "debian, host");
+	is_str(a, "http://s.example/debian-security", "the host's -security source");
+	rc->mirror = strdup("http://other.example/debian");
+	is_int(apt_security_mirror_at(rc, rc->mirror, etc, &b), 0, "debian with Mirror=");
+	is_str(b, "https://security.debian.org/debian-security", "Mirror=: the security archive");
+	free(rc->mirror);
+	rc->mirror = NULL;
+	rc->security_mirror = strdup("file:///srv/sec");
+	is_int(apt_security_mirror_at(rc, "http://m.example/debian", etc, &c), 0, "SecurityMirror=");
+	is_str(c, "file:///srv/sec", "SecurityMirror= wins");
+	free(rc->security_mirror);
+	rc->security_mirror = NULL;
+	rc->distribution = DISTRO_UBUNTU;
+	is_int(apt_security_mirror_at(rc, "http://u.example/ubuntu", etc, &d), 0, "ubuntu");
+	is_str(d, "http://u.example/ubuntu", "ubuntu: the release's mirror");
+	rc->distribution = DISTRO_DEBIAN;
+	unlink(f);
+	is_int(apt_security_mirror_at(rc, "http://m.example/debian", etc, &e), 0, "no host source");
+	is_str(e, "https://security.debian.org/debian-security", "no host source: the archive");
+	recipe_free(rc);
+	rm_rf(dir);
 }
 
 int main(void)
@@ -267,5 +351,7 @@ int main(void)
 	test_armor();
 	test_gpgv_status();
 	test_sources();
+	test_security_sources();
+	test_security_mirror();
 	return tap_done();
 }

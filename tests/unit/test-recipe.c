@@ -201,6 +201,13 @@ static void test_value_errors(void)
 		   FILE_NAME ":2: invalid URL 'mirrorlist.example.org' for MirrorList= (expected "
 			     "http://, https:// or file://)",
 		   "mirror list without scheme");
+	fails_with("[Distribution]\nSecurityMirror=security.example.org\n", false,
+		   FILE_NAME ":2: invalid URL 'security.example.org' for SecurityMirror= (expected "
+			     "http://, https://, file:// or an absolute path)",
+		   "security mirror without scheme");
+	fails_with("[Distribution]\nUpdates=maybe\n", false,
+		   FILE_NAME ":2: invalid boolean 'maybe' for Updates= (expected yes or no)",
+		   "bad Updates=");
 	fails_with("[Content]\nHostname=a..b\n", false,
 		   FILE_NAME ":2: invalid hostname 'a..b' for Hostname=", "bad hostname");
 	fails_with(
@@ -241,6 +248,16 @@ static void test_validation_errors(void)
 		   FILE_NAME ":4: MirrorList= is only for rpm-md repositories (centos, rocky, "
 			     "alma), not Distribution=ubuntu",
 		   "MirrorList= on ubuntu");
+	fails_with("[Distribution]\nDistribution=rocky\nRelease=9\nUpdates=yes\n", true,
+		   FILE_NAME ":4: Updates= is only for Debian and Ubuntu (apt repositories), not "
+			     "Distribution=rocky",
+		   "Updates= on rocky");
+	fails_with("[Distribution]\nDistribution=none\nSecurityMirror=http://s/debian-security\n"
+		   "[Content]\nBaseTrees=/t\n",
+		   true,
+		   FILE_NAME ":3: SecurityMirror= is only for Debian and Ubuntu (apt repositories), "
+			     "not Distribution=none",
+		   "SecurityMirror= on none");
 	fails_with("[Output]\nFormat=tar\n", true,
 		   FILE_NAME ": missing Distribution= in [Distribution] (one of centos, ubuntu, "
 			     "debian, rocky, alma, none)",
@@ -489,6 +506,7 @@ static void test_format_roundtrip(void)
 	static const char text[] =
 	    "[Distribution]\nDistribution=debian\nRelease=12\nMirror=http://m/debian\n"
 	    "Architecture=x86-64\nRepositories=main contrib\nRepositoryKeyCheck=no\n"
+	    "Updates=no\nSecurityMirror=file:///srv/sec\n"
 	    "[Output]\nFormat=tar\nOutput=/o/x.tar.xz\nSize=3145728\n"
 	    "Seed=0E9A6E2C-4B8F-4A34-9D4E-5B8C0C2F7A11\n"
 	    "[Packages]\nPackages=a b\nRemovePackages=c\nWithDocs=no\nWithRecommends=yes\n"
@@ -508,7 +526,9 @@ static void test_format_roundtrip(void)
 	s2 = r2 ? recipe_format(r2) : NULL;
 	is_str(s2, s1, "summary round trip is stable");
 	s3 = recipe_format_full(r, true);
-	ok(s3 && strstr(s3, "# " FILE_NAME ":11\nSize=3M\n"), "origins shown with a flag");
+	ok(s3 && strstr(s3, "# " FILE_NAME ":13\nSize=3M\n"), "origins shown with a flag");
+	ok(s1 && strstr(s1, "Updates=no\nSecurityMirror=file:///srv/sec\n"),
+	   "Updates= and SecurityMirror= printed");
 	ok(s3 && strstr(s3, "# default\nBootable=no\n"), "defaults marked with a flag");
 	recipe_free(r);
 	recipe_free(r2);

@@ -70,14 +70,19 @@ static uint64_t mem_available(void)
 	return kib * 1024;
 }
 
-void bootstrap_tree_in_memory(const char *root)
+void bootstrap_tree_in_memory(const char *root, bool prefer_disk)
 {
 	const char *env = getenv("MKIMG_TMPFS");
 	uint64_t avail = mem_available();
+	int want = env ? parse_bool(env) : -1;
 	char opts[64], sz[16];
 
-	if (env && parse_bool(env) == 0)
+	if (want == 0)
 		return;
+	if (want < 0 && prefer_disk) {
+		log_debug("the tree is built on disk, where it becomes the output directory");
+		return;
+	}
 	if (avail < (UINT64_C(4) << 30)) {
 		log_debug("%s available: the tree stays on disk",
 			  format_size(sz, sizeof(sz), avail));

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pkgspec.h"
 #include "recipe-internal.h"
 #include "strutil.h"
 
@@ -275,20 +276,44 @@ static int parse_tristate(struct recipe_parse_ctx *c, const struct recipe_key *k
 	return 0;
 }
 
-/* Lists: whitespace, commas and newlines separate items; "!ITEM" removes an item, "!*" all. */
+/*
+ * Lists: whitespace, commas and newlines separate items; "!ITEM" removes an item, "!*" all.
+ * Packages= entries are keyed by their name: "!NAME" removes NAME whatever its version, and a
+ * later entry for a name replaces the earlier one ("vim" after "vim=2:9.0" drops the pin).
+ */
 
-static void strv_remove(char **l, const char *s)
+static int item_package(struct recipe_parse_ctx *c, const struct recipe_key *k, const char *item,
+			char **ret);
+
+static bool item_same(item_parser conv, const char *a, const char *b)
+{
+	return conv == item_package ? pkg_spec_same_name(a, b) : streq(a, b);
+}
+
+static void strv_remove(char **l, const char *s, item_parser conv)
 {
 	size_t j = 0;
 
 	for (size_t i = 0; l && l[i]; i++) {
-		if (streq(l[i], s))
+		if (item_same(conv, l[i], s))
 			free(l[i]);
 		else
 			l[j++] = l[i];
 	}
 	if (l)
 		l[j] = NULL;
+}
+
+/* Add item, or let it replace an earlier item that is the same. */
+static int strv_put(char ***l, char *item, item_parser conv)
+{
+	for (size_t i = 0; *l && (*l)[i]; i++)
+		if (item_same(conv, (*l)[i], item)) {
+			free((*l)[i]);
+			(*l)[i] = item;
+			return 0;
+		}
+	return strv_push(l, item);
 }
 
 static int list_apply(struct recipe_parse_ctx *c, const struct recipe_key *k, char ***l,
@@ -308,13 +333,16 @@ static int list_apply(struct recipe_parse_ctx *c, const struct recipe_key *k, ch
 	/* '#' and ';' would start a comment on a continuation line; '-' an option in argv. */
 	if (*tok == 0 || strchr("#;-", *tok))
 		return recipe_parse_error(c, "invalid item '%s' in %s=", tok, k->key);
+	if (remove && conv == item_package && tok[strcspn(tok, "<>=")])
+		return recipe_parse_error(c, "invalid item '!%s' in %s=: '!' removes a package "
+					  "by its name, without a version", tok, k->key);
 	r = conv(c, k, tok, &item);
 	if (r < 0)
 		return r;
 	if (remove)
-		strv_remove(*l, item);
-	else if (!strv_contains(*l, item))
-		return strv_push(l, steal_ptr(item));
+		strv_remove(*l, item, conv);
+	else
+		return strv_put(l, steal_ptr(item), conv);
 	return 0;
 }
 
@@ -357,6 +385,35 @@ static int item_path(struct recipe_parse_ctx *c, const struct recipe_key *k, con
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* A Packages= entry: a name, or a name with a version relation (pkgspec.h). */
+static int item_package(struct recipe_parse_ctx *c, const struct recipe_key *k, const char *item,
+			char **ret)
+{
+	struct pkg_spec p;
+	char why[160];
+
+	if (pkg_spec_parse(item, &p, why, sizeof(why)) < 0)
+		return recipe_parse_error(c, "invalid package '%s' in %s=: %s", item, k->key, why);
+	*ret = strdup(item);
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* A RemovePackages= entry: a name only. */
+static int item_package_name(struct recipe_parse_ctx *c, const struct recipe_key *k,
+			     const char *item, char **ret)
+{
+	struct pkg_spec p;
+	char why[160];
+
+	if (pkg_spec_parse(item, &p, why, sizeof(why)) < 0)
+		return recipe_parse_error(c, "invalid package '%s' in %s=: %s", item, k->key, why);
+	if (p.op)
+		return recipe_parse_error(c, "invalid package '%s' in %s=: %s= takes names "
+					  "without a version", item, k->key, k->key);
+	*ret = strdup(item);
+	return *ret ? 0 : -ENOMEM;
+}
+
 /* "DIR[:TARGET]": DIR is resolved like any path, TARGET must be absolute in the image. */
 static int item_extra_tree(struct recipe_parse_ctx *c, const struct recipe_key *k, const char *item,
 			   char **ret)
@@ -389,6 +446,18 @@ static int item_unit(struct recipe_parse_ctx *c, const struct recipe_key *k, con
 static int parse_list(struct recipe_parse_ctx *c, const struct recipe_key *k, const char *value)
 {
 	return parse_list_with(c, k, value, item_name);
+}
+
+static int parse_packages(struct recipe_parse_ctx *c, const struct recipe_key *k,
+			  const char *value)
+{
+	return parse_list_with(c, k, value, item_package);
+}
+
+static int parse_package_names(struct recipe_parse_ctx *c, const struct recipe_key *k,
+			       const char *value)
+{
+	return parse_list_with(c, k, value, item_package_name);
 }
 
 static int parse_path_list(struct recipe_parse_ctx *c, const struct recipe_key *k,
@@ -683,8 +752,8 @@ const struct recipe_key recipe_keys[] = {
     KEY("Output", "Size", parse_size_key, size),
     KEY("Output", "CompressOutput", parse_compress, compress),
     KEY("Output", "Seed", parse_seed, seed),
-    KEY("Packages", "Packages", parse_list, packages),
-    KEY("Packages", "RemovePackages", parse_list, remove_packages),
+    KEY("Packages", "Packages", parse_packages, packages),
+    KEY("Packages", "RemovePackages", parse_package_names, remove_packages),
     KEY("Packages", "WithDocs", parse_tristate, with_docs),
     KEY("Packages", "WithRecommends", parse_tristate, with_recommends),
     KEY("Content", "Password", parse_password, password),
@@ -697,8 +766,8 @@ const struct recipe_key recipe_keys[] = {
     KEY("Content", "EnableUnits", parse_units, enable_units),
     /* mkosi >= 15 */
     ALIAS("Content", "RootPassword", parse_password, password, "Password"),
-    ALIAS("Content", "Packages", parse_list, packages, "Packages"),
-    ALIAS("Content", "RemovePackages", parse_list, remove_packages, "RemovePackages"),
+    ALIAS("Content", "Packages", parse_packages, packages, "Packages"),
+    ALIAS("Content", "RemovePackages", parse_package_names, remove_packages, "RemovePackages"),
     ALIAS("Content", "WithDocs", parse_tristate, with_docs, "WithDocs"),
     ALIAS("Content", "WithRecommends", parse_tristate, with_recommends, "WithRecommends"),
     ALIAS("Content", "Bootable", parse_bootable, bootable, "Bootable"),

@@ -2,8 +2,9 @@
 /*
  * Debian/Ubuntu resolution: every verified Packages index becomes a libsolv repo of a
  * DISTTYPE_DEB pool, the base set (Essential: yes, Priority: required, apt) plus the recipe's
- * packages become install jobs, RemovePackages= become erase jobs (with nothing installed they
- * forbid the package), and libsolv's transaction order is the install order.
+ * packages (names, or names with a version relation: solve-pin.c) become install jobs,
+ * RemovePackages= become erase jobs (with nothing installed they forbid the package), and
+ * libsolv's transaction order is the install order.
  *
  * libsolv keeps neither Essential:, Priority: nor Size: from a Packages file, so each index is
  * also scanned once here; its paragraphs and the solvables libsolv adds for it correspond one
@@ -24,6 +25,7 @@
 
 #include "fileio.h"
 #include "log.h"
+#include "solve-pin.h"
 #include "solve.h"
 #include "strutil.h"
 
@@ -249,10 +251,42 @@ static void add_base_jobs(struct solver_ctx *c, const struct solve_request *req,
 	map_free(&seen);
 }
 
+/* The install job of one Packages= entry: a name, a virtual name, or a pinned name. */
+static int add_package_job(Pool *pool, const struct solve_request *req, const char *entry,
+			   Queue *job)
+{
+	struct pkg_spec spec;
+	char why[160];
+	Id name;
+
+	if (pkg_spec_parse(entry, &spec, why, sizeof(why)) < 0) {
+		log_error("invalid package '%s' in Packages=: %s", entry, why);
+		return -EINVAL;
+	}
+	if (pkg_spec_listed(req->remove, entry)) {
+		log_error("package '%.*s' is in both Packages= and RemovePackages=",
+			  (int)spec.name_len, spec.name);
+		return -EINVAL;
+	}
+	if (spec.op)
+		return solve_pin_job(pool, entry, &spec, job);
+	name = pool_str2id(pool, entry, 0);
+	if (!name || !pool_whatprovides(pool, name)) {
+		log_error("package '%s' not found in any repository", entry);
+		return -ENOENT;
+	}
+	/* A virtual name (Provides: only) lets libsolv choose a provider. */
+	queue_push2(job, SOLVER_INSTALL | (name_exists(pool, name) ? SOLVER_SOLVABLE_NAME
+								   : SOLVER_SOLVABLE_PROVIDES),
+		    name);
+	return 0;
+}
+
 static int add_request_jobs(struct solver_ctx *c, const struct solve_request *req, Queue *job)
 {
 	Pool *pool = c->pool;
 	Id name;
+	int r;
 
 	for (size_t i = 0; req->extra && req->extra[i]; i++) {
 		name = pool_str2id(pool, req->extra[i], 0);
@@ -263,20 +297,9 @@ static int add_request_jobs(struct solver_ctx *c, const struct solve_request *re
 	if (name && name_exists(pool, name) && !strv_contains(req->remove, "apt"))
 		queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME, name);
 	for (size_t i = 0; req->packages && req->packages[i]; i++) {
-		name = pool_str2id(pool, req->packages[i], 0);
-		if (!name || !pool_whatprovides(pool, name)) {
-			log_error("package '%s' not found in any repository", req->packages[i]);
-			return -ENOENT;
-		}
-		if (strv_contains(req->remove, req->packages[i])) {
-			log_error("package '%s' is in both Packages= and RemovePackages=",
-				  req->packages[i]);
-			return -EINVAL;
-		}
-		/* A virtual name (Provides: only) lets libsolv choose a provider. */
-		queue_push2(job, SOLVER_INSTALL | (name_exists(pool, name) ? SOLVER_SOLVABLE_NAME
-									   : SOLVER_SOLVABLE_PROVIDES),
-			    name);
+		r = add_package_job(pool, req, req->packages[i], job);
+		if (r < 0)
+			return r;
 	}
 	for (size_t i = 0; req->remove && req->remove[i]; i++) {
 		name = pool_str2id(pool, req->remove[i], 1);

@@ -5,9 +5,10 @@
  * and rich dependencies work at run time), with the architecture policy "ARCH + noarch" (no
  * multilib).  filelists.xml is read only when a file dependency has no provider in primary.
  * Packages of non-default module streams are taken out of consideration (rpm-modules.c).
- * Packages= entries are names, provides or "@group" (comps); RemovePackages= become erase
- * jobs (with nothing installed they forbid the package); recommends are weak and ignored unless
- * WithRecommends=yes; libsolv's transaction order is the install order.
+ * Packages= entries are names, provides, "@group" (comps) or names with a version relation
+ * (solve-pin.c); RemovePackages= become erase jobs (with nothing installed they forbid the
+ * package); recommends are weak and ignored unless WithRecommends=yes; libsolv's transaction
+ * order is the install order.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 
 #include "log.h"
 #include "rpm-modules.h"
+#include "solve-pin.h"
 #include "solve-rpm.h"
 #include "strutil.h"
 
@@ -127,6 +129,35 @@ static Id job_target(Pool *pool, const char *spec, Id *ret_how)
 	return id;
 }
 
+/* The install job of one Packages= entry: a name, a provide, "@group", or a pinned name. */
+static int add_package_job(Pool *pool, const struct solve_rpm_request *req, const char *entry,
+			   Queue *job)
+{
+	struct pkg_spec spec;
+	char why[160];
+	Id id, how;
+
+	if (pkg_spec_parse(entry, &spec, why, sizeof(why)) < 0) {
+		log_error("invalid package '%s' in Packages=: %s", entry, why);
+		return -EINVAL;
+	}
+	if (pkg_spec_listed(req->remove, entry)) {
+		log_error("package '%.*s' is in both Packages= and RemovePackages=",
+			  (int)spec.name_len, spec.name);
+		return -EINVAL;
+	}
+	if (spec.op)
+		return solve_pin_job(pool, entry, &spec, job);
+	if (!(id = job_target(pool, entry, &how))) {
+		bool group = entry[0] == '@';
+		log_error("%s '%s' not found in any repository", group ? "group" : "package",
+			  group ? entry + 1 : entry);
+		return -ENOENT;
+	}
+	queue_push2(job, SOLVER_INSTALL | how, id);
+	return 0;
+}
+
 static int add_jobs(Pool *pool, const struct solve_rpm_request *req, Queue *job)
 {
 	Id id, how;
@@ -136,17 +167,9 @@ static int add_jobs(Pool *pool, const struct solve_rpm_request *req, Queue *job)
 		    (id = job_target(pool, req->extra[i], &how)))
 			queue_push2(job, SOLVER_INSTALL | how, id);
 	for (size_t i = 0; req->packages && req->packages[i]; i++) {
-		const char *p = req->packages[i];
-		if (!(id = job_target(pool, p, &how))) {
-			log_error("%s '%s' not found in any repository",
-				  p[0] == '@' ? "group" : "package", p[0] == '@' ? p + 1 : p);
-			return -ENOENT;
-		}
-		if (strv_contains(req->remove, p)) {
-			log_error("package '%s' is in both Packages= and RemovePackages=", p);
-			return -EINVAL;
-		}
-		queue_push2(job, SOLVER_INSTALL | how, id);
+		int r = add_package_job(pool, req, req->packages[i], job);
+		if (r < 0)
+			return r;
 	}
 	for (size_t i = 0; req->remove && req->remove[i]; i++)
 		queue_push2(job, SOLVER_ERASE | SOLVER_SOLVABLE_NAME,

@@ -7,7 +7,7 @@
 
 struct solve_rpm_request {
 	const char *arch;		/* rpm architecture (x86_64); noarch is always a candidate */
-	char *const *packages;		/* Packages=: names, provides ("/bin/sh"), "@group" */
+	char *const *packages;		/* Packages=: names, provides ("/bin/sh"), "@group", pins */
 	char *const *remove;		/* RemovePackages= */
 	char *const *extra;		/* the bootstrap's own wishes (rpm), if they exist */
 	bool with_recommends;

@@ -28,7 +28,7 @@ struct solve_set {
 
 struct solve_request {
 	const char *arch;		/* amd64, ...; "all" packages are always candidates */
-	char *const *packages;		/* the recipe's Packages= */
+	char *const *packages;		/* the recipe's Packages=: names, pins (pkgspec.h) */
 	char *const *remove;		/* RemovePackages=: never installed */
 	char *const *extra;		/* the bootstrap's own wishes (usr-is-merged), if they exist */
 	bool with_recommends;
@@ -36,9 +36,10 @@ struct solve_request {
 
 /*
  * Resolve base set (Essential: yes, Priority: required, apt) + packages over all indexes.
- * Logs.  Returns -ENOENT when a requested package is in no index (recipe error), -EINVAL when
- * RemovePackages= takes away something the rest needs, -ENOPKG when the dependencies cannot be
- * satisfied (libsolv's explanation is logged), other -errno on I/O errors.
+ * Logs.  Returns -ENOENT when a requested package is in no index or no version of it matches
+ * its pin (recipe error), -EINVAL when RemovePackages= takes away something the rest needs,
+ * -ENOPKG when the dependencies cannot be satisfied (libsolv's explanation is logged), other
+ * -errno on I/O errors.
  */
 int solve_deb(const struct apt_index *indexes, size_t n_indexes, const struct solve_request *req,
 	      struct solve_set **ret);

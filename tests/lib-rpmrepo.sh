@@ -4,8 +4,8 @@
 # their dependency closure minus build-only parts) are repacked as RPMs whose Requires come from
 # their Depends, so the target gets a WORKING rpm and mkimg's registration step runs for real;
 # plus hand-made packages for scriptlets, file provides (filelists), rich deps, obsoletes, weak
-# deps, an unsatisfiable one, a comps group and a module with a default and a non-default
-# stream (modules.yaml).  Two repositories in the CentOS Stream layout
+# deps, an unsatisfiable one, a comps group, a module with a default and a non-default
+# stream (modules.yaml), and "pinme" in three builds (1.0-1, 2.0-1, 2.0-2) for version pins.  Two repositories in the CentOS Stream layout
 # (MIRROR/BaseOS/x86_64/os, MIRROR/AppStream/x86_64/os), every package and repomd.xml signed
 # with a throwaway key; a package signed with a second key is kept aside for the bad-signature
 # test.  Needs rpmbuild, rpmsign, createrepo_c, gpg (test-time only).
@@ -176,6 +176,15 @@ modular, stream $2
 SPEC
 }
 
+_rpmrepo_pinme() {	# SPECDIR VERSION RELEASE: one build of the package the version pins choose from
+	sed 's/^Version: .*/Version: '"$2"'/; s/^Release: .*/Release: '"$3"'/' >"$1/pinme-$2-$3.spec" <<SPEC
+$(_rpmrepo_spec_head pinme noarch)
+%description
+version $2, release $3
+%files
+SPEC
+}
+
 # Two streams of module "modtool"; the default is 1, so 2.0 (higher) must never be chosen.
 _rpmrepo_modules() {
 	local s
@@ -276,6 +285,9 @@ _rpmrepo_generate() {	# OUT
 	_rpmrepo_handmade "$w/specs"
 	_rpmrepo_modtool "$w/specs" 1.0 1.module_el9+1
 	_rpmrepo_modtool "$w/specs" 2.0 1.module_el9+2
+	_rpmrepo_pinme "$w/specs" 1.0 1
+	_rpmrepo_pinme "$w/specs" 2.0 1
+	_rpmrepo_pinme "$w/specs" 2.0 2
 	for specs in "$w"/specs/*.spec; do
 		rpmbuild --quiet -bb --define "_topdir $w/top" --define "_rpmdir $w/rpms" \
 			--define '_binary_payload w19.zstdio' "$specs" >>"$w/build.log" 2>&1 ||

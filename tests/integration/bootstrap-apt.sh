@@ -116,6 +116,36 @@ fails "RemovePackages= of a needed package is a recipe error (exit 2)" 2 \
 [ ! -e "$OUT/missing" ] && [ ! -e "$OUT/broken" ] && [ ! -e "$OUT/remove" ]
 ok "failed builds leave no output" test $? = 0
 
+# Version pins: t-ver has 1.0 and 2.0 here (t-hello needs t-ver (>= 2)).
+recipe "$T/pin.recipe" directory "$OUT/pin" Packages=t-ver=1.0 Packages=t-lib WithDocs=no
+ok "Packages=t-ver=1.0 builds" "$MKIMG" --cache-dir "$CACHE" "$T/pin.recipe"
+ok "the pinned version is installed while a newer one exists" \
+	test "$(chroot "$OUT/pin" dpkg-query -W -f '${Version}' t-ver)" = 1.0
+ok "mkimg summary prints the entry as written" eval \
+	'"$MKIMG" summary "$T/pin.recipe" | grep -q "t-ver=1.0"'
+recipe "$T/pinlt.recipe" directory "$OUT/pinlt" WithDocs=no
+ok "-p 't-ver<2' builds" "$MKIMG" --cache-dir "$CACHE" -p 't-ver<2' "$T/pinlt.recipe"
+ok "t-ver<2 installs 1.0" test "$(chroot "$OUT/pinlt" dpkg-query -W -f '${Version}' t-ver)" = 1.0
+recipe "$T/pinmiss.recipe" directory "$OUT/pinmiss" Packages=t-ver=3.0
+fails "a pin no version satisfies is a recipe error naming the versions (exit 2)" 2 \
+	"package 't-ver' has no version matching '=3.0' \(available: 1.0, 2.0\)" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/pinmiss.recipe"
+recipe "$T/pinconf.recipe" directory "$OUT/pinconf" Packages=t-hello Packages=t-ver=1.0
+fails "a pin the dependencies rule out is explained (exit 1)" 1 "dependency problem 1 of 1" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/pinconf.recipe"
+recipe "$T/pinbad.recipe" directory "$OUT/pinbad" Packages=t-ver==1.0
+fails "a malformed pin is a recipe error with file:line (exit 2)" 2 \
+	"pinbad.recipe:12: invalid package 't-ver==1.0' in Packages=" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/pinbad.recipe"
+ok "mkimg lock of a pinned recipe" "$MKIMG" --cache-dir "$CACHE" lock "$T/pin.recipe"
+ok "the lock has the pinned version" grep -q '^package t-ver 1.0 ' "$T/pin.recipe.lock"
+sed -i 's/^Packages=t-ver=1.0$/Packages=t-ver=2.0/' "$T/pin.recipe"
+fails "a changed pin makes the lock stale (exit 2)" 2 "run \"mkimg lock\" again" \
+	"$MKIMG" --cache-dir "$CACHE" --locked -o "$OUT/pin2" "$T/pin.recipe"
+[ ! -e "$OUT/pinmiss" ] && [ ! -e "$OUT/pinconf" ] && [ ! -e "$OUT/pinbad" ] &&
+	[ ! -e "$OUT/pin2" ]
+ok "failed pinned builds leave no output" test $? = 0
+
 # Lock: written, built from, and refused when the recipe changed.
 recipe "$T/lk.recipe" directory "$OUT/lk" Packages=t-hello
 ok "mkimg lock writes RECIPE.lock" "$MKIMG" --cache-dir "$CACHE" lock "$T/lk.recipe"

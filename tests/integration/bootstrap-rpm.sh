@@ -79,6 +79,26 @@ fails "an unsatisfiable dependency is explained (exit 1)" 1 "nothing provides do
 	"$MKIMG" --cache-dir "$CACHE" "$T/broken.recipe"
 ok "failed builds leave no output" test ! -e "$OUT/missing" -a ! -e "$OUT/broken"
 
+# ---- version pins: pinme is 1.0-1, 2.0-1 and 2.0-2 ------------------------------------------
+recipe "$T/pin.recipe" "$RPMREPO/mirror" directory "$OUT/pin" "Packages=pinme=1.0"
+ok "Packages=pinme=1.0 installs 1.0 while 2.0 exists" bash -c "
+	'$MKIMG' --cache-dir '$CACHE' '$T/pin.recipe' &&
+	test \"\$(chroot '$OUT/pin' rpm -q --qf '%{VERSION}-%{RELEASE}' pinme)\" = 1.0-1"
+pin_lock() {	# pin_lock ENTRY: the version-release of pinme that mkimg lock picks
+	recipe "$T/pinl.recipe" "$RPMREPO/mirror" directory "$OUT/pinl"
+	"$MKIMG" --cache-dir "$CACHE" -p "$1" lock "$T/pinl.recipe" >/dev/null 2>&1 &&
+		awk '$1 == "package" && $2 == "pinme" { print $3 }' "$T/pinl.recipe.lock"
+}
+ok "pinme<2 (-p) resolves to 1.0-1" test "$(pin_lock 'pinme<2')" = 1.0-1
+ok "pinme=2.0: no release matches every release, the highest wins" \
+	test "$(pin_lock pinme=2.0)" = 2.0-2
+ok "pinme=2.0-1: exactly that release" test "$(pin_lock pinme=2.0-1)" = 2.0-1
+recipe "$T/pinmiss.recipe" "$RPMREPO/mirror" directory "$OUT/pinmiss" "Packages=pinme=3.0"
+fails "a pin no version satisfies is a recipe error naming the versions (exit 2)" 2 \
+	"package 'pinme' has no version matching '=3.0' \(available: 1.0-1, 2.0-1, 2.0-2\)" \
+	"$MKIMG" --cache-dir "$CACHE" "$T/pinmiss.recipe"
+ok "no output after a failed pin" test ! -e "$OUT/pinmiss"
+
 # ---- verification --------------------------------------------------------------------------
 M=$(variant badsig)
 RPMREPO=$RPMREPO rpmrepo_sign_repomd "$M/BaseOS/x86_64/os" wrong >/dev/null 2>&1

@@ -224,6 +224,44 @@ static void test_value_errors(void)
 	fails_with("[Packages]\nPackages=vim -oDebug::pkgProblemResolver=1\n", false,
 		   FILE_NAME ":2: invalid item '-oDebug::pkgProblemResolver=1' in Packages=",
 		   "package name that looks like an option");
+	fails_with("[Packages]\nPackages=vim foo=\n", false,
+		   FILE_NAME ":2: invalid package 'foo=' in Packages=: no version after '='",
+		   "pin without a version");
+	fails_with("[Packages]\nPackages==1.0\n", false,
+		   FILE_NAME ":2: invalid package '=1.0' in Packages=: no package name",
+		   "pin without a name");
+	fails_with("[Packages]\nPackages=foo==1\n", false,
+		   FILE_NAME ":2: invalid package 'foo==1' in Packages=: version '=1' does not "
+			     "start with a letter or digit",
+		   "pin with ==");
+	fails_with("[Packages]\nPackages=foo=>1\n", false,
+		   FILE_NAME ":2: invalid package 'foo=>1' in Packages=: version '>1' does not "
+			     "start with a letter or digit",
+		   "pin with =>");
+	fails_with("[Packages]\nPackages=foo>=1.0$\n", false,
+		   FILE_NAME ":2: invalid package 'foo>=1.0$' in Packages=: bad character '$' in "
+			     "version '1.0$'",
+		   "bad character in a version");
+	fails_with("[Packages]\nPackages=foo=x:1.0\n", false,
+		   FILE_NAME ":2: invalid package 'foo=x:1.0' in Packages=: bad epoch in version "
+			     "'x:1.0' (expected EPOCH:VERSION, EPOCH a number)",
+		   "bad epoch");
+	fails_with("[Packages]\nPackages=fo*o\n", false,
+		   FILE_NAME ":2: invalid package 'fo*o' in Packages=: bad character '*' in package "
+			     "name",
+		   "bad character in a name");
+	fails_with("[Packages]\nPackages=@core=1\n", false,
+		   FILE_NAME ":2: invalid package '@core=1' in Packages=: only a package name can "
+			     "have a version",
+		   "a group with a version");
+	fails_with("[Packages]\nPackages=vim\nPackages=!vim=2\n", false,
+		   FILE_NAME ":3: invalid item '!vim=2' in Packages=: '!' removes a package by its "
+			     "name, without a version",
+		   "removing with a version");
+	fails_with("[Packages]\nRemovePackages=vim<2\n", false,
+		   FILE_NAME ":2: invalid package 'vim<2' in RemovePackages=: RemovePackages= takes "
+			     "names without a version",
+		   "RemovePackages= with a version");
 	fails_with("[Content]\nPassword=hashed:\n", false,
 		   FILE_NAME ":2: Password=hashed: needs a crypt(3) hash after 'hashed:'",
 		   "empty hash");
@@ -334,6 +372,21 @@ static void test_lists(void)
 	is_list(r->remove_packages, "y", "an empty assignment clears a list");
 	is_list(r->enable_units, "foo.socket bar@1.service", "!ITEM removes; .service implied");
 	is_list(r->base_trees, "/two", "!* clears a list");
+	recipe_free(r);
+
+	r = parse("[Distribution]\nDistribution=debian\nRelease=12\n"
+		  "[Packages]\n"
+		  "Packages=t-ver=1.0 libc6=2.36-9+deb12u4 e=1:2.0~rc1 b>=2 c<=3 d>4 f<5.el9_1\n"
+		  "Packages=vim=2:9.0 vim e>=1 perl(Foo::Bar) /bin/sh @core\n"
+		  "Packages=!c\n"
+		  "RemovePackages=x\n");
+	ok(r, "pinned packages parse: %s", err);
+	if (!r)
+		return;
+	is_list(r->packages,
+		"t-ver=1.0 libc6=2.36-9+deb12u4 e>=1 b>=2 d>4 f<5.el9_1 vim perl(Foo::Bar) /bin/sh "
+		"@core",
+		"entries as written; a later entry for a name replaces it; !NAME drops a pin");
 	recipe_free(r);
 }
 

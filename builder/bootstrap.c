@@ -70,19 +70,14 @@ static uint64_t mem_available(void)
 	return kib * 1024;
 }
 
-void bootstrap_tree_in_memory(const char *root, bool prefer_disk)
+void bootstrap_tree_in_memory(const char *root)
 {
 	const char *env = getenv("MKIMG_TMPFS");
 	uint64_t avail = mem_available();
-	int want = env ? parse_bool(env) : -1;
 	char opts[64], sz[16];
 
-	if (want == 0)
+	if (env && parse_bool(env) == 0)
 		return;
-	if (want < 0 && prefer_disk) {
-		log_debug("the tree is built on disk, where it becomes the output directory");
-		return;
-	}
 	if (avail < (UINT64_C(4) << 30)) {
 		log_debug("%s available: the tree stays on disk",
 			  format_size(sz, sizeof(sz), avail));

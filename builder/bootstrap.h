@@ -71,10 +71,9 @@ char *bootstrap_lock_path(const struct recipe *r);
  * tmpfs (at most half of MemAvailable) on root in a private mount namespace of the calling
  * process, which must be the build's worker: the tree then vanishes with the process, however
  * it ends, and never shows on the host.  Writers read it from there; Format=directory copies it
- * out, so with prefer_disk (the tree would be renamed into the output) it stays on disk unless
- * MKIMG_TMPFS is "yes".  Best effort: on any failure the tree simply stays on disk.
+ * out.  Best effort: on any failure the tree simply stays on disk.
  */
-void bootstrap_tree_in_memory(const char *root, bool prefer_disk);
+void bootstrap_tree_in_memory(const char *root);
 
 /* The bootstrap for the recipe's distribution.  -EOPNOTSUPP (logged) if there is none yet. */
 int bootstrap_new(const struct bootstrap_params *p, struct bootstrap **ret);

@@ -326,21 +326,6 @@ static int build_tree(struct build *b, struct bootstrap *boot)
 	return 0;
 }
 
-/*
- * Format=directory whose output is on the workspace's filesystem: the tree is renamed into
- * place at the end, so it is best built there; in memory it would be copied out instead,
- * which costs more than dpkg's churn on disk (bench-bootstrap: 7.2 s on disk, 10.4 s in
- * memory for Debian minbase).
- */
-static bool tree_becomes_output(const struct build *b)
-{
-	_cleanup_free_ char *copy = strdup(b->tmp_output);
-	struct stat ws, out;
-
-	return b->ops == &output_directory_ops && copy && stat(b->workspace, &ws) == 0 &&
-	       stat(dirname(copy), &out) == 0 && ws.st_dev == out.st_dev;
-}
-
 static int fill_tree(struct build *b, struct manifest_info *info)
 {
 	struct bootstrap_params bp = { .recipe = b->recipe, .root = b->root,
@@ -353,7 +338,7 @@ static int fill_tree(struct build *b, struct manifest_info *info)
 		r = bootstrap_new(&bp, &boot);
 		if (r < 0)
 			return bootstrap_exit_code(r);
-		bootstrap_tree_in_memory(b->root, tree_becomes_output(b));
+		bootstrap_tree_in_memory(b->root);
 	}
 	r = build_tree(b, boot);
 	/* Read what the tree says about itself before a writer may move it away. */

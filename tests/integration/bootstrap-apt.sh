@@ -273,28 +273,4 @@ fails "not root: exit 3 before anything happens" 3 "needs root" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$MKIMG" --cache-dir "$T/nobody" \
 	-o /tmp/never "$T/good.recipe"
 
-# Where the tree is built: on disk when it becomes the output directory (renamed into place),
-# in memory (a private tmpfs) for a disk image or archive when the host has the memory.
-recipe "$T/where-dir.recipe" directory "$OUT/where-dir" Packages=t-hello
-ok "Format=directory on the workspace's filesystem: the tree is built on disk" sh -c \
-	'"$1" -v --cache-dir "$2" "$3" >"$4" 2>&1 && grep -q "built on disk, where it becomes the output" "$4"' \
-	- "$MKIMG" "$CACHE" "$T/where-dir.recipe" "$T/where.log"
-recipe "$T/where-tar.recipe" tar "$OUT/where.tar" Packages=t-hello
-avail_kb=$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)
-if [ "$avail_kb" -ge 4194304 ]; then
-	ok "Format=tar: the tree is built in memory" sh -c \
-		'"$1" -v --cache-dir "$2" "$3" >"$4" 2>&1 && grep -q "the tree is built in memory" "$4"' \
-		- "$MKIMG" "$CACHE" "$T/where-tar.recipe" "$T/where.log"
-	rm -rf "$OUT/where-dir" "$OUT/where-dir.manifest.json"
-	ok "MKIMG_TMPFS=yes: in memory for a directory too" sh -c \
-		'MKIMG_TMPFS=yes "$1" -v --cache-dir "$2" "$3" >"$4" 2>&1 &&
-		 grep -q "the tree is built in memory" "$4"' - "$MKIMG" "$CACHE" "$T/where-dir.recipe" \
-		"$T/where.log"
-	ok "... and the directory is complete" test -x "$OUT/where-dir/usr/bin/ls"
-else
-	skip "Format=tar: the tree is built in memory" "less than 4 GiB available"
-	skip "MKIMG_TMPFS=yes: in memory for a directory too" "less than 4 GiB available"
-	skip "... and the directory is complete" "less than 4 GiB available"
-fi
-
 done_testing

@@ -89,3 +89,19 @@ int solve_pin_job(Pool *pool, const char *entry, const struct pkg_spec *spec, Qu
 	queue_push2(job, SOLVER_INSTALL | SOLVER_SOLVABLE_NAME, rel);
 	return 0;
 }
+
+int solve_entry_spec(const char *entry, char *const *remove, struct pkg_spec *ret)
+{
+	char why[160];
+
+	if (pkg_spec_parse(entry, ret, why, sizeof(why)) < 0) {
+		log_error("invalid package '%s' in Packages=: %s", entry, why);
+		return -EINVAL;
+	}
+	if (pkg_spec_listed(remove, entry)) {
+		log_error("package '%.*s' is in both Packages= and RemovePackages=",
+			  (int)ret->name_len, ret->name);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -15,3 +15,7 @@
  * or none of its versions matches.  Call after pool_createwhatprovides().
  */
 int solve_pin_job(Pool *pool, const char *entry, const struct pkg_spec *spec, Queue *job);
+
+/* Split a Packages= entry into ret, refusing (logged, -EINVAL) a malformed one and one whose
+ * package RemovePackages= (remove) also names. */
+int solve_entry_spec(const char *entry, char *const *remove, struct pkg_spec *ret);

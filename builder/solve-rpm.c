@@ -134,18 +134,10 @@ static int add_package_job(Pool *pool, const struct solve_rpm_request *req, cons
 			   Queue *job)
 {
 	struct pkg_spec spec;
-	char why[160];
 	Id id, how;
 
-	if (pkg_spec_parse(entry, &spec, why, sizeof(why)) < 0) {
-		log_error("invalid package '%s' in Packages=: %s", entry, why);
+	if (solve_entry_spec(entry, req->remove, &spec) < 0)
 		return -EINVAL;
-	}
-	if (pkg_spec_listed(req->remove, entry)) {
-		log_error("package '%.*s' is in both Packages= and RemovePackages=",
-			  (int)spec.name_len, spec.name);
-		return -EINVAL;
-	}
 	if (spec.op)
 		return solve_pin_job(pool, entry, &spec, job);
 	if (!(id = job_target(pool, entry, &how))) {

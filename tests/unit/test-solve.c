@@ -173,13 +173,11 @@ static int solve_logged(char *const *pkgs, struct solve_set **ret, char **ret_er
 	return r;
 }
 
-/* The version of name that Packages= pkgs installs, or the error. */
-static char *pinned(char *const *pkgs, const char *name)
+/* "error N", "none" or the version of name in the solved set s (freed). */
+static char *version_of(int r, struct solve_set *s, const char *name)
 {
-	struct solve_set *s = NULL;
 	const struct solve_pkg *p;
 	char *v;
-	int r = solve(pkgs, NULL, false, &s);
 
 	if (r < 0) {
 		if (asprintf(&v, "error %d", r) < 0)
@@ -190,6 +188,15 @@ static char *pinned(char *const *pkgs, const char *name)
 	v = strdup(p ? p->version : "none");
 	solve_set_free(s);
 	return v;
+}
+
+/* The version of name that Packages= pkgs installs, or the error. */
+static char *pinned(char *const *pkgs, const char *name)
+{
+	struct solve_set *s = NULL;
+	int r = solve(pkgs, NULL, false, &s);
+
+	return version_of(r, s, name);
 }
 
 #define is_pin(entry, name, want, what)                                                            \
@@ -297,21 +304,12 @@ static void setup_rpm(void)
 /* The version ("EPOCH:VERSION-RELEASE") of name that rpm Packages= entry installs. */
 static char *rpm_pinned(const char *entry, const char *name)
 {
-	char *pkgs[] = { (char *)entry, NULL }, *v;
+	char *pkgs[] = { (char *)entry, NULL };
 	struct solve_rpm_request req = { .arch = "x86_64", .packages = pkgs };
 	struct solve_set *s = NULL;
-	const struct solve_pkg *p;
 	int r = solve_rpm(&rpm_repo, 1, &req, &s);
 
-	if (r < 0) {
-		if (asprintf(&v, "error %d", r) < 0)
-			abort();
-		return v;
-	}
-	p = solve_set_find(s, name);
-	v = strdup(p ? p->version : "none");
-	solve_set_free(s);
-	return v;
+	return version_of(r, s, name);
 }
 
 #define is_rpm_pin(entry, name, want, what)                                                        \
